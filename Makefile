@@ -1,0 +1,44 @@
+# gotools: one static multi-call binary for daemontools.
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+GO      ?= go
+PREFIX  ?= /usr/local/bin
+LDFLAGS := -s -w -X main.version=$(VERSION)
+FUZZTIME ?= 20s
+
+.PHONY: build test race fuzz bench check install demo clean
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o gotools .
+
+# Everything CI runs: static build, gofmt and vet, unit and integration tests,
+# and the race detector over the packages.
+test: build check
+	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race $$($(GO) list ./... | grep -v /integration)
+
+race:
+	$(GO) test -count=1 -race ./...
+
+# Runs every fuzz target for FUZZTIME each (go test allows one target per run).
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+	@for b in bench/*.sh; do [ -f "$$b" ] && sh "$$b"; done; true
+
+check:
+	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet ./...
+
+install: build
+	install -m 0755 gotools $(PREFIX)/gotools
+	$(PREFIX)/gotools install $(PREFIX)
+
+clean:
+	rm -f gotools

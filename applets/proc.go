@@ -1,0 +1,81 @@
+package applets
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit codes shared by every daemontools program (COMPAT §1.1).
+const (
+	ExitUsage     = 100 // bad usage, permanent error
+	ExitTemporary = 111 // system error: chdir, open, lock, fork, exec failed
+)
+
+// Proc is everything an applet may touch of its process. Applets never use
+// os.Stdout, os.Environ or os.Args directly, so they can run in-process in tests.
+type Proc struct {
+	Name   string // canonical applet name, used as the message prefix
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Files are the real descriptors 0, 1, 2 for applets that hand stdio to
+	// children; nil entries in unit tests.
+	Files [3]*os.File
+	Env   []string // KEY=VALUE; applets build new slices, never os.Setenv
+	// Exec replaces the process image (unix.Exec in production); tests record.
+	Exec func(path string, argv, env []string) error
+}
+
+// ExitError carries an exit status and the complete text to print on stderr
+// (possibly empty) back to the dispatcher.
+type ExitError struct {
+	Code int
+	Msg  string
+}
+
+func (e *ExitError) Error() string { return e.Msg }
+
+// Usage is NAME: usage: NAME SYNOPSIS, exit 100.
+func (p *Proc) Usage(synopsis string) error {
+	return &ExitError{ExitUsage, p.Name + ": usage: " + synopsis + "\n"}
+}
+
+// Fatal is NAME: fatal: TEXT[: ERRSTR] with the given exit code. err may be nil.
+func (p *Proc) Fatal(code int, text string, err error) error {
+	return &ExitError{code, p.Name + ": fatal: " + withReason(text, err) + "\n"}
+}
+
+// Unable is the common NAME: fatal: unable to TEXT: ERRSTR, exit 111.
+func (p *Proc) Unable(text string, err error) error {
+	return p.Fatal(ExitTemporary, "unable to "+text, err)
+}
+
+// Warn prints NAME: warning: TEXT[: ERRSTR] and lets the program go on.
+func (p *Proc) Warn(text string, err error) {
+	io.WriteString(p.Stderr, p.Name+": warning: "+withReason(text, err)+"\n")
+}
+
+// Exit ends the applet with a code and no message.
+func Exit(code int) error { return &ExitError{Code: code} }
+
+func withReason(text string, err error) string {
+	if err == nil {
+		return text
+	}
+	return text + ": " + Errstr(err)
+}
+
+// Report turns an applet's result into the text for stderr and the exit code.
+// Unclassified errors become NAME: fatal: ERR with exit 111.
+func Report(name string, err error) (msg string, code int) {
+	if err == nil {
+		return "", 0
+	}
+	var e *ExitError
+	if errors.As(err, &e) {
+		return e.Msg, e.Code
+	}
+	return fmt.Sprintf("%s: fatal: %s\n", name, Errstr(err)), ExitTemporary
+}

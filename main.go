@@ -1,0 +1,87 @@
+// Command gotools is daemontools as one static multi-call binary. It runs the
+// applet named by basename(argv[0]), or by its first argument when called as
+// gotools (or under any name that is not an applet).
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"gotools/applets"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args, newProc()))
+}
+
+func newProc() *applets.Proc {
+	return &applets.Proc{
+		Stdin:  os.Stdin,
+		Stdout: os.Stdout,
+		Stderr: os.Stderr,
+		Files:  [3]*os.File{os.Stdin, os.Stdout, os.Stderr},
+		Env:    os.Environ(),
+		Exec:   unix.Exec,
+	}
+}
+
+// run dispatches argv and returns the exit status.
+func run(argv []string, p *applets.Proc) int {
+	name := ""
+	if len(argv) > 0 {
+		name = filepath.Base(argv[0])
+	}
+	if a, ok := applets.Lookup(name); ok {
+		return runApplet(a, p, argv[1:])
+	}
+	if len(argv) < 2 {
+		usage(p.Stderr)
+		return applets.ExitUsage
+	}
+	switch argv[1] {
+	case "--help", "-h", "help":
+		usage(p.Stdout)
+		return 0
+	case "--list":
+		fmt.Fprintln(p.Stdout, strings.Join(applets.Listed(), "\n"))
+		return 0
+	case "--version":
+		fmt.Fprintln(p.Stdout, "gotools", version)
+		return 0
+	case "install":
+		p.Name = "gotools"
+		return report(p, applets.Install(p, argv[2:]))
+	}
+	if a, ok := applets.Lookup(argv[1]); ok {
+		return runApplet(a, p, argv[2:])
+	}
+	fmt.Fprintf(p.Stderr, "gotools: fatal: unknown applet: %s\n", argv[1])
+	return applets.ExitUsage
+}
+
+func runApplet(a applets.Applet, p *applets.Proc, args []string) int {
+	p.Name = a.Name
+	return report(p, a.Run(p, args))
+}
+
+func report(p *applets.Proc, err error) int {
+	msg, code := applets.Report(p.Name, err)
+	io.WriteString(p.Stderr, msg)
+	return code
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, `usage: gotools APPLET [ARG...]
+       gotools install [-f] DIR
+       gotools --list | --help | --version
+applets: %s
+`, strings.Join(applets.Listed(), " "))
+}
