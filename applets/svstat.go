@@ -14,7 +14,9 @@ package applets
 //
 // where "normally" reflects the down file now, SECS is computed through a
 // double as in 0.76 (an all-zero status shows about 2^62 seconds), and only
-// the first 18 bytes of a longer (encore) status file count.
+// the first 18 bytes of a longer (encore) status file count. A status that
+// cannot be read (a directory, an I/O error) is shown with the bytes of the
+// previous directory's status, or zeros, exactly as 0.76 does.
 
 import (
 	"bufio"
@@ -34,8 +36,12 @@ func runSvstat(p *Proc, args []string) error {
 		return p.Unable("open current directory", err)
 	}
 	defer orig.close()
+	// One status buffer for all directories, as in 0.76, where a failed
+	// read goes unnoticed (it compares -1 with an unsigned size) and the
+	// line shows what the buffer held from the previous directory.
+	var raw [supervisor.StatusLen]byte
 	for _, dir := range args {
-		out.WriteString(dir + ": " + svstatDir(dir) + "\n")
+		out.WriteString(dir + ": " + svstatDir(dir, raw[:]) + "\n")
 		if err := orig.restore(); err != nil {
 			return p.Unable("set directory", err)
 		}
@@ -44,9 +50,9 @@ func runSvstat(p *Proc, args []string) error {
 	return nil
 }
 
-// svstatDir chdirs into dir and describes it; the first failing step
-// decides the text, in 0.76's order.
-func svstatDir(dir string) string {
+// svstatDir chdirs into dir and describes it, reading the status into raw;
+// the first failing step decides the text, in 0.76's order.
+func svstatDir(dir string, raw []byte) string {
 	if err := unix.Chdir(dir); err != nil {
 		return "unable to chdir: " + Errstr(err)
 	}
@@ -59,13 +65,17 @@ func svstatDir(dir string) string {
 	} else if err != nil {
 		return "unable to open supervise/ok: " + Errstr(err)
 	}
-	st, err := supervisor.ReadStatus(".")
+	n, err := supervisor.ReadStatus(".", raw)
 	var rerr *supervisor.ReadError
 	switch {
 	case errors.As(err, &rerr):
-		return "unable to read supervise/status: " + Errstr(rerr.Err)
+		n = len(raw)
 	case err != nil:
 		return "unable to open supervise/status: " + Errstr(err)
+	}
+	var st supervisor.Status
+	if err := st.UnmarshalBinary(raw[:n]); err != nil {
+		return "unable to read supervise/status: " + Errstr(err)
 	}
 	return svstatLine(st, normallyUp, time.Now())
 }

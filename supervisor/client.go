@@ -27,8 +27,7 @@ type WriteError struct{ Err error }
 func (e *WriteError) Error() string { return e.Err.Error() }
 func (e *WriteError) Unwrap() error { return e.Err }
 
-// ReadError is a failure to read a status file that was opened, or a status
-// shorter than 18 bytes (Err is then ErrBadFormat).
+// ReadError is a failure to read a status file that was opened.
 type ReadError struct{ Err error }
 
 func (e *ReadError) Error() string { return e.Err.Error() }
@@ -83,27 +82,24 @@ func NormallyUp(dir string) (bool, error) {
 	return false, err
 }
 
-// ReadStatus reads dir/supervise/status with one read of 18 bytes, as
-// svstat does: the open's errno, or a *ReadError (ErrBadFormat when short).
-// Longer (encore) records are fine; only the first 18 bytes count.
-func ReadStatus(dir string) (Status, error) {
+// ReadStatus reads dir/supervise/status into b with a single read, as
+// svstat does, and returns the count (fewer than 18 bytes is ErrBadFormat
+// to [Status.UnmarshalBinary]). A failed open is the bare errno; a failed
+// read is a *ReadError. Callers pass the buffer because 0.76's svstat keeps
+// one for all directories and shows its old bytes when a read fails.
+func ReadStatus(dir string, b []byte) (int, error) {
 	fd, err := retryEINTR(func() (int, error) {
 		return unix.Open(dir+"/supervise/status", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	})
 	if err != nil {
-		return Status{}, err
+		return 0, err
 	}
 	defer unix.Close(fd)
-	b := make([]byte, StatusLen)
 	n, err := retryEINTR(func() (int, error) { return unix.Read(fd, b) })
 	if err != nil {
-		return Status{}, &ReadError{err}
+		return 0, &ReadError{err}
 	}
-	var s Status
-	if err := s.UnmarshalBinary(b[:n]); err != nil {
-		return Status{}, &ReadError{err}
-	}
-	return s, nil
+	return n, nil
 }
 
 // Seconds is svstat's age of the last pid change at now, in whole seconds:
