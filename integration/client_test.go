@@ -111,58 +111,65 @@ func must(t *testing.T, err error) {
 }
 
 // clientDirs builds the crafted directories of the differential tests in
-// base and returns their names.
+// base and returns their names, in a fixed order (svstat's status buffer
+// carries over from one directory to the next).
 func clientDirs(t *testing.T, base string) []string {
 	now := time.Now()
 	ago := now.Add(-100 * time.Second)
-	file := func(name string, b []byte) { must(t, os.WriteFile(filepath.Join(base, name), b, 0o644)) }
-	dir := func(name string) { must(t, os.MkdirAll(filepath.Join(base, name), 0o755)) }
-	dirs := map[string]func(){
-		"file":          func() { file("file", nil) },
-		"empty":         func() { dir("empty") },
-		"nosv-down":     func() { dir("nosv-down"); file("nosv-down/down", nil) },
-		"sv-is-file":    func() { dir("sv-is-file"); file("sv-is-file/supervise", nil) },
-		"no-reader":     func() { noReader(t, filepath.Join(base, "no-reader")) },
-		"all-zero":      func() { fakeService(t, filepath.Join(base, "all-zero"), make([]byte, 18)) },
-		"short":         func() { fakeService(t, filepath.Join(base, "short"), make([]byte, 17)) },
-		"empty-status":  func() { fakeService(t, filepath.Join(base, "empty-status"), []byte{}) },
-		"no-status":     func() { fakeService(t, filepath.Join(base, "no-status"), nil) },
-		"encore-20":     func() { fakeService(t, filepath.Join(base, "encore-20"), append(statusBytes(ago, 4242, 0, 'u'), 0, 'u')) },
-		"up":            func() { fakeService(t, filepath.Join(base, "up"), statusBytes(ago, 14003, 0, 'u')) },
-		"up-down-file":  func() { fakeService(t, filepath.Join(base, "up-down-file"), statusBytes(ago, 9, 0, 'u')); file("up-down-file/down", nil) },
-		"paused":        func() { fakeService(t, filepath.Join(base, "paused"), statusBytes(ago, 9, 1, 'u')) },
-		"paused-ff":     func() { fakeService(t, filepath.Join(base, "paused-ff"), statusBytes(ago, 9, 0xff, 'd')); file("paused-ff/down", nil) },
-		"paused-down":   func() { fakeService(t, filepath.Join(base, "paused-down"), statusBytes(ago, 0, 1, 'u')) },
-		"down-want-up":  func() { fakeService(t, filepath.Join(base, "down-want-up"), statusBytes(ago, 0, 0, 'u')) },
-		"down-want-dn":  func() { fakeService(t, filepath.Join(base, "down-want-dn"), statusBytes(ago, 0, 0, 'd')) },
-		"down-file":     func() { fakeService(t, filepath.Join(base, "down-file"), statusBytes(ago, 0, 0, 'd')); file("down-file/down", nil) },
-		"up-want-down":  func() { fakeService(t, filepath.Join(base, "up-want-down"), statusBytes(ago, 77, 0, 'd')) },
-		"up-want-once":  func() { fakeService(t, filepath.Join(base, "up-want-once"), statusBytes(ago, 77, 0, 0)) },
-		"up-want-x":     func() { fakeService(t, filepath.Join(base, "up-want-x"), statusBytes(ago, 77, 0, 'x')) },
-		"pid-max":       func() { fakeService(t, filepath.Join(base, "pid-max"), statusBytes(ago, 0xffffffff, 0, 'u')) },
-		"future":        func() { fakeService(t, filepath.Join(base, "future"), statusBytes(now.Add(time.Hour), 5, 0, 'u')) },
-		"status-is-dir": func() { fakeService(t, filepath.Join(base, "status-is-dir"), nil); dir("status-is-dir/supervise/status") },
-		"down-is-dir":   func() { fakeService(t, filepath.Join(base, "down-is-dir"), statusBytes(ago, 3, 0, 'u')); dir("down-is-dir/down") },
-		"down-loop": func() {
-			fakeService(t, filepath.Join(base, "down-loop"), statusBytes(ago, 3, 0, 'u'))
-			must(t, os.Symlink("down", filepath.Join(base, "down-loop/down")))
-		},
-		"down-dangling": func() {
-			fakeService(t, filepath.Join(base, "down-dangling"), statusBytes(ago, 0, 0, 'u'))
-			must(t, os.Symlink("nowhere", filepath.Join(base, "down-dangling/down")))
-		},
-		"ok-is-file": func() {
-			dir("ok-is-file/supervise")
-			file("ok-is-file/supervise/ok", nil)
-			file("ok-is-file/supervise/status", statusBytes(ago, 0, 0, 'u'))
-		},
+	path := func(name string) string { return filepath.Join(base, name) }
+	file := func(name string, b []byte) { must(t, os.WriteFile(path(name), b, 0o644)) }
+	dir := func(name string) { must(t, os.MkdirAll(path(name), 0o755)) }
+	fake := func(status []byte) func(string) {
+		return func(name string) { fakeService(t, path(name), status) }
+	}
+	withDown := func(status []byte, down func(name string)) func(string) {
+		return func(name string) { fakeService(t, path(name), status); down(name + "/down") }
+	}
+	crafted := []struct {
+		name string
+		make func(name string)
+	}{
+		{"file", func(n string) { file(n, nil) }},
+		{"empty", dir},
+		{"nosv-down", func(n string) { dir(n); file(n+"/down", nil) }},
+		{"sv-is-file", func(n string) { dir(n); file(n+"/supervise", nil) }},
+		{"no-reader", func(n string) { noReader(t, path(n)) }},
+		{"all-zero", fake(make([]byte, 18))},
+		{"short", fake(make([]byte, 17))},
+		{"empty-status", fake([]byte{})},
+		{"no-status", fake(nil)},
+		{"encore-20", fake(append(statusBytes(ago, 4242, 0, 'u'), 0, 'u'))},
+		{"up", fake(statusBytes(ago, 14003, 0, 'u'))},
+		{"up-down-file", withDown(statusBytes(ago, 9, 0, 'u'), func(d string) { file(d, nil) })},
+		{"paused", fake(statusBytes(ago, 9, 1, 'u'))},
+		{"paused-ff", withDown(statusBytes(ago, 9, 0xff, 'd'), func(d string) { file(d, nil) })},
+		{"paused-down", fake(statusBytes(ago, 0, 1, 'u'))},
+		{"down-want-up", fake(statusBytes(ago, 0, 0, 'u'))},
+		{"down-want-down", fake(statusBytes(ago, 0, 0, 'd'))},
+		{"down-file", withDown(statusBytes(ago, 0, 0, 'd'), func(d string) { file(d, nil) })},
+		{"up-want-down", fake(statusBytes(ago, 77, 0, 'd'))},
+		{"status-is-dir", func(n string) { fake(nil)(n); dir(n + "/supervise/status") }},
+		{"up-want-once", fake(statusBytes(ago, 77, 0, 0))},
+		{"up-want-x", fake(statusBytes(ago, 77, 0, 'x'))},
+		{"pid-max", fake(statusBytes(ago, 0xffffffff, 0, 'u'))},
+		{"future", fake(statusBytes(now.Add(time.Hour), 5, 0, 'u'))},
+		{"down-is-dir", withDown(statusBytes(ago, 3, 0, 'u'), dir)},
+		{"down-loop", withDown(statusBytes(ago, 3, 0, 'u'), func(d string) { must(t, os.Symlink("down", path(d))) })},
+		{"down-dangling", withDown(statusBytes(ago, 0, 0, 'u'), func(d string) { must(t, os.Symlink("nowhere", path(d))) })},
+		{"ok-is-file", func(n string) {
+			dir(n + "/supervise")
+			file(n+"/supervise/ok", nil)
+			file(n+"/supervise/status", statusBytes(ago, 0, 0, 'u'))
+		}},
+		{"short-then-unreadable", fake(statusBytes(ago, 0x01020304, 0, 'u')[:17])},
+		{"unreadable-after-short", func(n string) { fake(nil)(n); dir(n + "/supervise/status") }},
 	}
 	var names []string
-	for name, make := range dirs {
-		make()
-		names = append(names, name)
+	for _, c := range crafted {
+		c.make(c.name)
+		names = append(names, c.name)
 	}
-	return append(names, "missing", "", "-", "up/", "./up", base+"/up")
+	return append(names, "missing", "", "-", "up/", "./up", path("up"))
 }
 
 // noReader is a directory whose supervise died: FIFOs without a reader.
