@@ -43,9 +43,7 @@ func Control(dir string, cmds []byte) error {
 		return err
 	}
 	defer unix.Close(fd)
-	if err := unix.SetNonblock(fd, false); err != nil {
-		return &WriteError{err}
-	}
+	unix.SetNonblock(fd, false) // unchecked, like 0.76's ndelay_off
 	for len(cmds) > 0 {
 		n, err := unix.Write(fd, cmds)
 		if err == unix.EINTR {
