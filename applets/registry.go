@@ -12,7 +12,11 @@ type Applet struct {
 }
 
 // registry is sorted by name; TestRegistrySorted keeps it so.
-var registry = []Applet{}
+var registry = []Applet{
+	{Name: "svc", Run: runSvc},
+	{Name: "svok", Run: runSvok},
+	{Name: "svstat", Run: runSvstat},
+}
 
 // Lookup finds an applet by its exact name.
 func Lookup(name string) (Applet, bool) {
