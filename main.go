@@ -30,6 +30,8 @@ func newProc() *applets.Proc {
 		Files:  [3]*os.File{os.Stdin, os.Stdout, os.Stderr},
 		Env:    os.Environ(),
 		Exec:   unix.Exec,
+		Sys:    applets.RealSystem,
+		Self:   "/proc/self/exe",
 	}
 }
 

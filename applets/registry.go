@@ -12,7 +12,15 @@ type Applet struct {
 }
 
 // registry is sorted by name; TestRegistrySorted keeps it so.
-var registry = []Applet{}
+var registry = []Applet{
+	{Name: "envdir", Run: runEnvdir},
+	{Name: "envuidgid", Run: runEnvuidgid},
+	{Name: "fghack", Run: runFghack},
+	{Name: "pgrphack", Run: runPgrphack},
+	{Name: "setlock", Run: runSetlock},
+	{Name: "setuidgid", Run: runSetuidgid},
+	{Name: "softlimit", Run: runSoftlimit},
+}
 
 // Lookup finds an applet by its exact name.
 func Lookup(name string) (Applet, bool) {

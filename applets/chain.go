@@ -1,0 +1,4 @@
+package applets
+
+// fileID identifies a file by device and inode.
+type fileID struct{ dev, ino uint64 }
