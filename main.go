@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -44,12 +43,8 @@ func newProc() *applets.Proc {
 
 // run dispatches argv and returns the exit status.
 func run(argv []string, p *applets.Proc) int {
-	name := ""
-	if len(argv) > 0 {
-		name = filepath.Base(argv[0])
-	}
-	if a, ok := applets.Lookup(name); ok {
-		return runApplet(a, p, argv[1:])
+	if a, args, ok := applets.Select(argv); ok {
+		return runApplet(a, p, args)
 	}
 	if len(argv) < 2 {
 		usage(p.Stderr)
@@ -68,9 +63,6 @@ func run(argv []string, p *applets.Proc) int {
 	case "install":
 		p.Name = "gotools"
 		return report(p, applets.Install(p, argv[2:]))
-	}
-	if a, ok := applets.Lookup(argv[1]); ok {
-		return runApplet(a, p, argv[2:])
 	}
 	fmt.Fprintf(p.Stderr, "gotools: fatal: unknown applet: %s\n", argv[1])
 	return applets.ExitUsage

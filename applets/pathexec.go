@@ -55,16 +55,3 @@ func searchPath(env []string) string {
 	}
 	return "/bin:/usr/bin"
 }
-
-// execChild replaces the process with the program argv[0], found by
-// pathexec, with argv and env. It returns only on failure (or when a test's
-// Exec records and returns nil): NAME: fatal: unable to run PROG: ERR, 111.
-func (p *Proc) execChild(argv, env []string) error {
-	err := pathexec(argv[0], searchPath(p.Env), func(file string) error {
-		return p.Exec(file, argv, env)
-	})
-	if err == nil {
-		return nil
-	}
-	return p.Unable("run "+argv[0], err)
-}

@@ -26,7 +26,9 @@ type recorder struct {
 	// (Exec returns nil, as a test Exec must).
 	ExecErrs  map[string]error
 	NoSuchAll bool  // every exec fails with ENOENT unless in ExecErrs
-	CheckErr  error // what ExecCheck returns
+	CheckErr  error // what ExecCheck returns once Drop was called
+	dropped   bool
+	Self      string // the Proc's Self: fusion when set
 }
 
 func (r *recorder) exec(path string, argv, env []string) error {
@@ -47,13 +49,24 @@ func (r *recorder) SetLimit(l privdrop.Limit) error {
 
 func (r *recorder) Drop(a privdrop.Account) error {
 	r.Sys = append(r.Sys, fmt.Sprintf("drop %d %d", a.UID, a.GID))
+	r.dropped = true
 	return nil
+}
+
+func (r *recorder) ExecLimited(limits []privdrop.Limit, path string, argv, env []string) error {
+	for _, l := range limits {
+		r.SetLimit(l)
+	}
+	return r.exec(path, argv, env)
 }
 
 func (r *recorder) Setsid() { r.Sys = append(r.Sys, "setsid") }
 
 func (r *recorder) ExecCheck() error {
 	r.Sys = append(r.Sys, "execcheck")
+	if !r.dropped {
+		return nil
+	}
 	return r.CheckErr
 }
 
@@ -72,7 +85,7 @@ func runRecorded(t *testing.T, r *recorder, env []string, name string, args ...s
 		t.Fatalf("no applet %q", name)
 	}
 	var stdout, stderr bytes.Buffer
-	p := &Proc{Name: name, Stdout: &stdout, Stderr: &stderr, Env: env, Exec: r.exec, Sys: r}
+	p := &Proc{Name: name, Stdout: &stdout, Stderr: &stderr, Env: env, Exec: r.exec, Sys: r, Self: r.Self}
 	msg, code := Report(name, a.Run(p, args))
 	stderr.WriteString(msg)
 	return outcome{stdout.String(), stderr.String(), code}
@@ -83,7 +96,7 @@ type appletCase struct {
 	name  string
 	args  []string
 	env   []string
-	rec   recorder // ExecErrs, NoSuchAll, CheckErr
+	rec   recorder // ExecErrs, NoSuchAll, CheckErr, Self
 	want  outcome
 	execs []execCall
 	sys   []string

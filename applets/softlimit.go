@@ -13,7 +13,9 @@ const softlimitUsage = "softlimit [-a allbytes] [-c corebytes] [-d databytes] [-
 // Sets soft resource limits, in command-line order, and runs child
 // (COMPAT §7.4). Only soft limits change; a value above the hard limit is
 // clamped to it and "=" means the hard limit. -m sets data, stack, locked
-// memory and address space.
+// memory and address space. The address-space and data limits are set
+// immediately before the final exec, after any gotools chain-loaders fused
+// into this process (chain.go).
 //
 // Exit codes: the child's; 100 usage (also for a value that is not a
 // number); 111 getrlimit/setrlimit or exec failure.
@@ -26,7 +28,12 @@ func runSoftlimit(p *Proc, args []string) error {
 			return p.Usage(softlimitUsage)
 		}
 		for _, resource := range softlimitResources(o.Letter) {
-			if err := p.Sys.SetLimit(privdrop.Limit{Resource: resource, Soft: soft}); err != nil {
+			l := privdrop.Limit{Resource: resource, Soft: soft}
+			if resource == unix.RLIMIT_AS || resource == unix.RLIMIT_DATA {
+				p.deferLimit(l) // the Go runtime cannot run under them: chain.go
+				continue
+			}
+			if err := p.Sys.SetLimit(l); err != nil {
 				return err
 			}
 		}

@@ -3,6 +3,6 @@
 //
 // It never reads or changes the process environment or working directory:
 // where envdir chdirs into the directory, Read opens it and works relative to
-// that descriptor, checking the same permissions chdir would. The applet owns
+// that descriptor, after checking what chdir would check. The applet owns
 // exec'ing the child.
 package envdir

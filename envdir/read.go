@@ -26,14 +26,19 @@ import (
 // afterwards (os.Open would start the runtime poller and keep its epoll
 // descriptors, shifting the descriptor setlock hands on in a fused chain).
 func Read(dir string) ([]Edit, error) {
+	// 0.76 holds the starting directory open while it works; so do we, so
+	// that under a small RLIMIT_NOFILE the same step runs out.
 	cwd, err := unix.Open(".", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("unable to switch to current directory: %w", err)
 	}
-	unix.Close(cwd)
-	fd, err := openDir(dir)
+	defer unix.Close(cwd)
+	if err := checkChdir(dir); err != nil {
+		return nil, fmt.Errorf("unable to switch to directory %s: %w", dir, err)
+	}
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("unable to read directory %s: %w", dir, err)
 	}
 	defer unix.Close(fd)
 	names, err := readNames(fd)
@@ -67,27 +72,14 @@ func Read(dir string) ([]Edit, error) {
 	return edits, nil
 }
 
-// openDir opens dir for reading after checking what chdir(dir) checks:
-// the path resolves to a directory and it may be searched. The search
-// permission is checked by resolving "." inside it (an O_PATH open checks
-// nothing else), so a directory without x fails here as with chdir, and one
-// without r fails later, as envdir's opendir does.
-func openDir(dir string) (int, error) {
-	path, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return -1, fmt.Errorf("unable to switch to directory %s: %w", dir, err)
+// checkChdir fails as chdir(dir) would, without changing directory or
+// using a descriptor: "dir/." resolves only if dir is a directory that may
+// be searched, and X_OK on it is chdir's own permission check.
+func checkChdir(dir string) error {
+	if dir == "" {
+		return unix.ENOENT
 	}
-	defer unix.Close(path)
-	search, err := unix.Openat(path, ".", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return -1, fmt.Errorf("unable to switch to directory %s: %w", dir, err)
-	}
-	unix.Close(search)
-	fd, err := unix.Openat(path, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return -1, fmt.Errorf("unable to read directory %s: %w", dir, err)
-	}
-	return fd, nil
+	return unix.Faccessat(unix.AT_FDCWD, dir+"/.", unix.X_OK, unix.AT_EACCESS)
 }
 
 // readNames lists a directory in readdir order, without "." and "..".

@@ -2,12 +2,14 @@ package privdrop
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // ErrUnknownAccount is returned when no passwd entry has the name.
@@ -24,13 +26,39 @@ const PasswdFile = "/etc/passwd"
 // Lookup finds the account called name in /etc/passwd. The whole argument is
 // the name, as getpwnam takes it in 0.76: "user:group" is not split and
 // matches nothing.
+//
+// The file is read with raw system calls: os.Open would start the runtime's
+// poller, whose descriptors stay open for good and would shift the
+// descriptor a later setlock hands on in a fused chain.
 func Lookup(name string) (Account, error) {
-	f, err := os.Open(PasswdFile)
+	data, err := readFile(PasswdFile)
 	if err != nil {
 		return Account{}, fmt.Errorf("unable to read %s: %w", PasswdFile, err)
 	}
-	defer f.Close()
-	return lookupIn(f, name)
+	return lookupIn(bytes.NewReader(data), name)
+}
+
+// readFile reads a whole file without the runtime poller.
+func readFile(path string) ([]byte, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	var data []byte
+	chunk := make([]byte, 16384)
+	for {
+		n, err := unix.Read(fd, chunk)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return nil, err
+		case n <= 0:
+			return data, nil
+		}
+		data = append(data, chunk[:n]...)
+	}
 }
 
 // lookupIn returns the first well-formed entry of a passwd file called name.
