@@ -3,6 +3,7 @@ package applets
 import "testing"
 
 func TestRegistrySorted(t *testing.T) {
+	registry := registry()
 	for i := 1; i < len(registry); i++ {
 		if registry[i-1].Name >= registry[i].Name {
 			t.Errorf("registry not sorted or has duplicates at %q, %q", registry[i-1].Name, registry[i].Name)
