@@ -14,6 +14,7 @@ type Applet struct {
 // registry is sorted by name; TestRegistrySorted keeps it so.
 var registry = []Applet{
 	{Name: "matchtest", Hidden: true, Run: runMatchtest},
+	{Name: "multilog", Run: runMultilog},
 }
 
 // Lookup finds an applet by its exact name.
