@@ -25,6 +25,8 @@ func registry() []Applet {
 		{Name: "envdir", Chain: true, Run: runEnvdir},
 		{Name: "envuidgid", Chain: true, Run: runEnvuidgid},
 		{Name: "fghack", Run: runFghack},
+		{Name: "matchtest", Hidden: true, Run: runMatchtest},
+		{Name: "multilog", Run: runMultilog},
 		{Name: "pgrphack", Chain: true, Run: runPgrphack},
 		{Name: "setlock", Chain: true, Run: runSetlock},
 		{Name: "setuidgid", Chain: true, Run: runSetuidgid},
