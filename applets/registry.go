@@ -12,7 +12,9 @@ type Applet struct {
 }
 
 // registry is sorted by name; TestRegistrySorted keeps it so.
-var registry = []Applet{}
+var registry = []Applet{
+	{Name: "supervise", Run: runSupervise},
+}
 
 // Lookup finds an applet by its exact name.
 func Lookup(name string) (Applet, bool) {
