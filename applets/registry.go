@@ -14,6 +14,7 @@ type Applet struct {
 // registry is sorted by name; TestRegistrySorted keeps it so.
 var registry = []Applet{
 	{Name: "supervise", Run: runSupervise},
+	{Name: "svwait", Run: runSvwait},
 }
 
 // Lookup finds an applet by its exact name.

@@ -51,7 +51,12 @@ func serviceTree(t *testing.T, files map[string]string) (parent string) {
 // waits until Debian's svok says it runs.
 func superviseSv(t *testing.T, bin, parent string) *background {
 	t.Helper()
-	b := cmd{Dir: parent, Bin: bin}.startIsolated(t, "supervise", "sv")
+	return awaitSvok(t, parent, cmd{Dir: parent, Bin: bin}.startIsolated(t, "supervise", "sv"))
+}
+
+// awaitSvok waits until b, a supervise of PARENT/sv, answers svok.
+func awaitSvok(t *testing.T, parent string, b *background) *background {
+	t.Helper()
 	waitFor(t, "svok sv", func() (bool, error) {
 		r := debian(parent).run(t, "svok", "sv")
 		if b.exited() {
