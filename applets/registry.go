@@ -31,9 +31,11 @@ func registry() []Applet {
 		{Name: "setlock", Chain: true, Run: runSetlock},
 		{Name: "setuidgid", Chain: true, Run: runSetuidgid},
 		{Name: "softlimit", Chain: true, Run: runSoftlimit},
+		{Name: "supervise", Run: runSupervise},
 		{Name: "svc", Run: runSvc},
 		{Name: "svok", Run: runSvok},
 		{Name: "svstat", Run: runSvstat},
+		{Name: "svwait", Run: runSvwait},
 	}
 }
 

@@ -1,0 +1,86 @@
+package applets
+
+// supervise — start and watch a service (daemontools 0.76, COMPAT §3.1).
+//
+//	supervise dir
+//
+// Creates dir/supervise/ (lock, control and ok FIFOs, the 18-byte status and
+// gotools' xstatus) and runs dir/run, restarting it when it exits, at most
+// once a second; svc controls it through supervise/control. Startup errors
+// exit 111 with 0.76's messages; a usage error exits 100; x (and TERM or
+// INT, below) exits 0 once the service is down.
+//
+// Differences from 0.76, each from COMPAT §13: TERM and INT act as svc -dx,
+// and a ./run still running after the stop deadline (7 s) gets SIGKILL
+// (0.76 dies and orphans ./run); ./run gets its own session unless
+// dir/no-setsid exists; the one-second restart pause is a timer, so control
+// bytes act at once and the FIFO is drained at each wake-up; the letters q,
+// 1, 2, w send QUIT, USR1, USR2, WINCH; an exec failure of ./run is
+// reported by supervise itself. Beyond 0.76: dir/finish, dir/notification-fd
+// and supervise/xstatus (see the README).
+
+import (
+	"errors"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"gotools/supervisor"
+)
+
+func runSupervise(p *Proc, args []string) error {
+	if len(args) != 1 {
+		return p.Usage("supervise dir")
+	}
+	name := args[0]
+	// The reaper and the TERM/INT handler come first, as 0.76 sets up its
+	// SIGCHLD handling before it touches the directory.
+	reaper := supervisor.NewReaper()
+	defer reaper.Close()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sigs)
+
+	dir, err := supervisor.OpenDir(name)
+	if err != nil {
+		return superviseFatal(p, err)
+	}
+	defer dir.Close()
+	svc, err := supervisor.Open(supervisor.Config{
+		Name:   name,
+		Dir:    dir,
+		Stdin:  p.Files[0],
+		Stdout: p.Files[1],
+		Stderr: p.Files[2],
+		Env:    p.Env,
+		Reaper: reaper,
+		Warn: func(err error) {
+			var start *supervisor.StartError
+			if errors.As(err, &start) {
+				io.WriteString(p.Stderr, p.Name+": fatal: "+Errstr(err)+"\n")
+				return
+			}
+			p.Warn(Errstr(err), nil)
+		},
+	})
+	if err != nil {
+		return superviseFatal(p, err)
+	}
+	go func() {
+		for range sigs {
+			svc.Shutdown()
+		}
+	}()
+	return svc.Run()
+}
+
+// superviseFatal words a start-up error: 0.76's fatal line, except Debian's
+// readlink failure, which has no prefix.
+func superviseFatal(p *Proc, err error) error {
+	var bare *supervisor.BareError
+	if errors.As(err, &bare) {
+		return &ExitError{ExitTemporary, Errstr(err) + "\n"}
+	}
+	return p.Fatal(ExitTemporary, Errstr(err), nil)
+}

@@ -1,0 +1,141 @@
+package supervisor
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// OpenDir opens a service directory for a supervisor to hold for as long as
+// it runs. It fails where 0.76's chdir would, with its wording ("unable to
+// chdir to DIR"); the descriptor is O_PATH, so it needs no read permission.
+func OpenDir(path string) (*os.File, error) {
+	fd, err := unix.Open(path, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err == nil {
+		if err = unix.Faccessat(fd, ".", unix.X_OK, unix.AT_EACCESS); err != nil {
+			unix.Close(fd)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("unable to chdir to %s: %w", path, err)
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
+
+// BareError is an error 0.76 prints without the "supervise: fatal: " prefix
+// (Debian's readlink of a supervise symlink, COMPAT §8).
+type BareError struct{ Err error }
+
+func (e *BareError) Error() string { return e.Err.Error() }
+func (e *BareError) Unwrap() error { return e.Err }
+
+// superviseFiles are the descriptors a running supervisor holds in
+// DIR/supervise (COMPAT §3.1), all close-on-exec.
+type superviseFiles struct {
+	lock     int
+	control  *os.File // read end; the loop's reader goroutine reads it
+	controlW int      // our own writer: reads never see end of input
+	ok       int
+}
+
+// makeSuperviseDir creates DIR/supervise (0700). As Debian's supervise does,
+// a supervise symlink whose target is missing gets its target created.
+func makeSuperviseDir(dirfd int) error {
+	if unix.Mkdirat(dirfd, "supervise", 0o700) == nil {
+		return nil
+	}
+	buf := make([]byte, 256)
+	n, err := unix.Readlinkat(dirfd, "supervise", buf)
+	switch {
+	case err == unix.ENOENT || err == unix.EINVAL:
+		return nil
+	case err != nil:
+		return &BareError{fmt.Errorf("unable to readlink ./supervise: %w", err)}
+	case n >= len(buf):
+		return &BareError{errors.New("unable to readlink ./supervise: unknown error")}
+	}
+	unix.Mkdirat(dirfd, string(buf[:n]), 0o700) // errors show up at the lock
+	return nil
+}
+
+// lockSupervise opens and locks DIR/supervise/lock, then opens the control
+// FIFO both ways: steps 5 and 6 of COMPAT §3.1, in that order.
+func lockSupervise(dirfd int, name string) (*superviseFiles, error) {
+	const appendFlags = unix.O_WRONLY | unix.O_NONBLOCK | unix.O_APPEND | unix.O_CREAT | unix.O_CLOEXEC
+	lock, err := unix.Openat(dirfd, "supervise/lock", appendFlags, 0o600)
+	if err == nil {
+		if err = unix.Flock(lock, unix.LOCK_EX|unix.LOCK_NB); err != nil {
+			unix.Close(lock)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("unable to acquire %s/supervise/lock: %w", name, err)
+	}
+	files := &superviseFiles{lock: lock, controlW: -1, ok: -1}
+	unix.Mkfifoat(dirfd, "supervise/control", 0o600) // EEXIST is fine; other errors show at open
+	r, err := unix.Openat(dirfd, "supervise/control", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		files.close()
+		return nil, fmt.Errorf("unable to read %s/supervise/control: %w", name, err)
+	}
+	files.control = os.NewFile(uintptr(r), name+"/supervise/control")
+	if files.controlW, err = unix.Openat(dirfd, "supervise/control", unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0); err != nil {
+		files.close()
+		return nil, fmt.Errorf("unable to write %s/supervise/control: %w", name, err)
+	}
+	return files, nil
+}
+
+// openOk creates and opens DIR/supervise/ok for reading (step 8), after the
+// first status is written: "svok says yes" implies a valid status file.
+func (f *superviseFiles) openOk(dirfd int, name string) error {
+	unix.Mkfifoat(dirfd, "supervise/ok", 0o600)
+	fd, err := unix.Openat(dirfd, "supervise/ok", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("unable to read %s/supervise/ok: %w", name, err)
+	}
+	f.ok = fd
+	return nil
+}
+
+// close releases everything, the lock last.
+func (f *superviseFiles) close() {
+	if f.control != nil {
+		f.control.Close()
+	}
+	for _, fd := range []int{f.ok, f.controlW, f.lock} {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+	}
+}
+
+// errPartialWrite is a short write of a status file.
+var errPartialWrite = errors.New("partial write")
+
+// writeStatusFile replaces DIR/supervise/NAME with data the way 0.76 writes
+// status: NAME.new (O_TRUNC, 0644 before umask), then rename. Errors are
+// 0.76's warning texts.
+func writeStatusFile(dirfd int, dir, name string, data []byte) error {
+	tmp := "supervise/" + name + ".new"
+	fd, err := unix.Openat(dirfd, tmp, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_TRUNC|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
+	if err != nil {
+		return fmt.Errorf("unable to open %s/%s: %w", dir, tmp, err)
+	}
+	n, err := unix.Write(fd, data)
+	if err == nil && n < len(data) {
+		err = errPartialWrite
+	}
+	if cerr := unix.Close(fd); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("unable to write %s/%s: %w", dir, tmp, err)
+	}
+	if err := unix.Renameat(dirfd, tmp, dirfd, "supervise/"+name); err != nil {
+		return fmt.Errorf("unable to rename %s/%s to %s: %w", dir, tmp, name, err)
+	}
+	return nil
+}

@@ -1,0 +1,260 @@
+package supervisor
+
+import (
+	"errors"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+var t0 = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// view is the part of a machine a transition test checks.
+type view struct {
+	Phase                        phase
+	Want                         want
+	Pid                          int
+	Exit, Paused, Pending, Done  bool
+	Ready                        bool
+	Restarts                     int
+	FinishBy, KillBy, Changed    time.Time
+	LastTry                      time.Time
+	ExitCode, ExitSignal, Exited int
+}
+
+func viewOf(m *machine) view {
+	v := view{
+		Phase: m.phase, Want: m.want, Pid: m.pid, Exit: m.exit, Paused: m.paused,
+		Pending: m.pending, Done: m.done, Ready: m.ready, Restarts: m.restarts,
+		FinishBy: m.finishBy, KillBy: m.killBy, Changed: m.changed, LastTry: m.lastTry,
+	}
+	if m.exited {
+		v.ExitCode, v.ExitSignal = finishArgs(m.lastExit)
+		v.Exited = 1
+	}
+	return v
+}
+
+var effectOpts = cmp.Options{
+	cmp.AllowUnexported(kill{}, startFinish{}, warn{}, notify{}),
+	cmpopts.EquateErrors(),
+	cmpopts.EquateEmpty(),
+}
+
+// States a service can be in between events (phaseStarting only exists
+// within one step). Each starts one minute after t0 and last tried to start
+// ./run at t0.
+func downWantUp() *machine {
+	m := newMachine(t0, wantUp, DefaultStopTimeout)
+	m.pending, m.lastTry = true, t0
+	return m
+}
+func downWantDown() *machine { return newMachine(t0, wantDown, DefaultStopTimeout) }
+func up() *machine {
+	m := newMachine(t0, wantUp, DefaultStopTimeout)
+	m.phase, m.pending, m.pid, m.lastTry = phaseUp, false, 100, t0
+	return m
+}
+func finishing() *machine {
+	m := up()
+	m.phase, m.pid, m.finishBy = phaseFinishing, 200, t0.Add(finishLimit)
+	return m
+}
+func with(m *machine, f func(*machine)) *machine { f(m); return m }
+
+var (
+	exitCode3  = syscall.WaitStatus(3 << 8)
+	killedTERM = syscall.WaitStatus(syscall.SIGTERM)
+	exit125    = syscall.WaitStatus(125 << 8)
+	errNoExec  = &StartError{"s/run", syscall.ENOEXEC}
+)
+
+func TestMachineSteps(t *testing.T) {
+	now := t0.Add(time.Minute)
+	soon := t0.Add(300 * time.Millisecond) // within the throttle
+	tests := []struct {
+		name string
+		m    *machine
+		at   time.Time
+		ev   any
+		want func(*view)
+		effs []effect
+	}{
+		{"down want up: wake starts", downWantUp(), now, evWake{},
+			func(v *view) { v.Phase, v.Pending, v.LastTry = phaseStarting, false, now },
+			[]effect{startRun{}}},
+		{"down want up: wake in the pause waits", downWantUp(), soon, evWake{},
+			func(v *view) {}, nil},
+		{"starting: started", with(downWantUp(), func(m *machine) { m.phase, m.pending = phaseStarting, false }), now, evStarted{pid: 7},
+			func(v *view) { v.Phase, v.Pid, v.Changed, v.Pending = phaseUp, 7, now, false },
+			[]effect{announce{}, notify{Event{Kind: Started, Pid: 7}}}},
+		{"starting: restart counts", with(downWantUp(), func(m *machine) { m.phase, m.pending, m.restarting = phaseStarting, false, true }), now, evStarted{pid: 7},
+			func(v *view) { v.Phase, v.Pid, v.Changed, v.Pending, v.Restarts = phaseUp, 7, now, false, 1 },
+			[]effect{announce{}, notify{Event{Kind: Started, Pid: 7}}}},
+		{"starting: exec fails, retried later", with(downWantUp(), func(m *machine) { m.phase, m.pending = phaseStarting, false }), now, evStartFailed{errNoExec},
+			func(v *view) { v.Phase, v.Pending = phaseDown, true },
+			[]effect{warn{errNoExec}, announce{}}},
+		{"starting once: exec fails, not retried", with(downWantUp(), func(m *machine) { m.phase, m.pending, m.want = phaseStarting, false, wantOnce }), now, evStartFailed{errNoExec},
+			func(v *view) { v.Phase, v.Pending, v.Want = phaseDown, false, wantOnce },
+			[]effect{warn{errNoExec}, announce{}}},
+
+		{"up: u", up(), now, evControl{'u'}, func(v *view) {}, []effect{announce{}}},
+		{"up: d", with(up(), func(m *machine) { m.paused = true }), now, evControl{'d'},
+			func(v *view) { v.Want, v.Paused = wantDown, false },
+			[]effect{kill{100, syscall.SIGTERM}, kill{100, syscall.SIGCONT}, announce{}}},
+		{"up: o", up(), now, evControl{'o'}, func(v *view) { v.Want = wantOnce }, []effect{announce{}}},
+		{"up: x keeps want", up(), now, evControl{'x'}, func(v *view) { v.Exit = true }, []effect{announce{}}},
+		{"up: p", up(), now, evControl{'p'}, func(v *view) { v.Paused = true },
+			[]effect{kill{100, syscall.SIGSTOP}, announce{}}},
+		{"up: c", with(up(), func(m *machine) { m.paused = true }), now, evControl{'c'},
+			func(v *view) { v.Paused = false }, []effect{kill{100, syscall.SIGCONT}, announce{}}},
+		{"up: h", up(), now, evControl{'h'}, func(v *view) {}, []effect{kill{100, syscall.SIGHUP}}},
+		{"up: a", up(), now, evControl{'a'}, func(v *view) {}, []effect{kill{100, syscall.SIGALRM}}},
+		{"up: i", up(), now, evControl{'i'}, func(v *view) {}, []effect{kill{100, syscall.SIGINT}}},
+		{"up: t", up(), now, evControl{'t'}, func(v *view) {}, []effect{kill{100, syscall.SIGTERM}}},
+		{"up: k", up(), now, evControl{'k'}, func(v *view) {}, []effect{kill{100, syscall.SIGKILL}}},
+		{"up: q", up(), now, evControl{'q'}, func(v *view) {}, []effect{kill{100, syscall.SIGQUIT}}},
+		{"up: 1", up(), now, evControl{'1'}, func(v *view) {}, []effect{kill{100, syscall.SIGUSR1}}},
+		{"up: 2", up(), now, evControl{'2'}, func(v *view) {}, []effect{kill{100, syscall.SIGUSR2}}},
+		{"up: w", up(), now, evControl{'w'}, func(v *view) {}, []effect{kill{100, syscall.SIGWINCH}}},
+		{"up: unknown byte", up(), now, evControl{'Z'}, func(v *view) {}, nil},
+		{"up: NUL", up(), now, evControl{0}, func(v *view) {}, nil},
+		{"up: exit goes to finish", with(up(), func(m *machine) { m.ready = true }), now, evExit{Exit{100, exitCode3}},
+			func(v *view) {
+				v.Phase, v.Pid, v.Changed, v.Ready, v.Exited, v.ExitCode = phaseFinishing, 0, now, false, 1, 3
+			},
+			[]effect{notify{Event{Kind: Exited, Pid: 100, Status: exitCode3}}, startFinish{3, 0}}},
+		{"up: killed by signal", up(), now, evExit{Exit{100, killedTERM}},
+			func(v *view) {
+				v.Phase, v.Pid, v.Changed, v.Exited, v.ExitCode, v.ExitSignal = phaseFinishing, 0, now, 1, 256, 15
+			},
+			[]effect{notify{Event{Kind: Exited, Pid: 100, Status: killedTERM}}, startFinish{256, 15}}},
+		{"up: exit of another pid", up(), now, evExit{Exit{99, exitCode3}}, func(v *view) {}, nil},
+		{"up: ready", up(), now, evReady{100}, func(v *view) { v.Ready = true },
+			[]effect{announce{}, notify{Event{Kind: Ready, Pid: 100}}}},
+		{"up: ready twice", with(up(), func(m *machine) { m.ready = true }), now, evReady{100}, func(v *view) {}, nil},
+		{"up: ready from an old run", up(), now, evReady{99}, func(v *view) {}, nil},
+		{"up: shutdown", up(), now, evShutdown{},
+			func(v *view) { v.Want, v.Exit, v.KillBy = wantDown, true, now.Add(DefaultStopTimeout) },
+			[]effect{kill{100, syscall.SIGTERM}, kill{100, syscall.SIGCONT}, announce{}}},
+		{"up: stop deadline", with(up(), func(m *machine) { m.killBy, m.exit = now, true }), now, evWake{},
+			func(v *view) { v.KillBy = time.Time{} }, []effect{kill{100, syscall.SIGKILL}}},
+
+		{"down: u starts", downWantDown(), now, evControl{'u'},
+			func(v *view) { v.Want, v.Phase, v.LastTry = wantUp, phaseStarting, now },
+			[]effect{announce{}, startRun{}}},
+		{"down: o starts", downWantDown(), now, evControl{'o'},
+			func(v *view) { v.Want, v.Phase, v.LastTry = wantOnce, phaseStarting, now },
+			[]effect{announce{}, startRun{}}},
+		{"down in the pause: u waits", downWantUp(), soon, evControl{'u'},
+			func(v *view) {}, []effect{announce{}}},
+		{"down in the pause: d cancels the start", downWantUp(), soon, evControl{'d'},
+			func(v *view) { v.Want, v.Pending = wantDown, false }, []effect{announce{}}},
+		{"down: x exits", downWantDown(), now, evControl{'x'},
+			func(v *view) { v.Exit, v.Done = true, true }, []effect{announce{}}},
+		{"down: p is remembered, not sent", downWantDown(), now, evControl{'p'},
+			func(v *view) { v.Paused = true }, []effect{announce{}}},
+		{"down: signals go nowhere", downWantDown(), now, evControl{'k'}, func(v *view) {}, nil},
+		{"down: shutdown", downWantUp(), now, evShutdown{},
+			func(v *view) { v.Want, v.Exit, v.Pending, v.Done = wantDown, true, false, true },
+			[]effect{announce{}}},
+		{"down: stray exit", downWantDown(), now, evExit{Exit{5, exitCode3}}, func(v *view) {}, nil},
+
+		{"finishing: started", with(finishing(), func(m *machine) { m.pid, m.finishBy = 0, time.Time{} }), now, evStarted{pid: 201},
+			func(v *view) { v.Pid, v.FinishBy = 201, now.Add(finishLimit) }, []effect{announce{}}},
+		{"finishing: absent finish, restart due", with(finishing(), func(m *machine) { m.pid = 0 }), now, evStartFailed{},
+			func(v *view) { v.Phase, v.Pid, v.FinishBy, v.LastTry = phaseStarting, 0, time.Time{}, now },
+			[]effect{announce{}, notify{Event{Kind: Down}}, startRun{}}},
+		{"finishing: finish exits in the pause", finishing(), soon, evExit{Exit{200, 0}},
+			func(v *view) { v.Phase, v.Pid, v.FinishBy, v.Pending = phaseDown, 0, time.Time{}, true },
+			[]effect{announce{}, notify{Event{Kind: Down}}}},
+		{"finishing: 125 is a permanent failure", finishing(), now, evExit{Exit{200, exit125}},
+			func(v *view) { v.Phase, v.Pid, v.FinishBy, v.Want = phaseDown, 0, time.Time{}, wantDown },
+			[]effect{announce{}, notify{Event{Kind: Down}}}},
+		{"finishing: d does not cut it short", finishing(), now, evControl{'d'},
+			func(v *view) { v.Want = wantDown }, []effect{announce{}}},
+		{"finishing: signals go nowhere", finishing(), now, evControl{'t'}, func(v *view) {}, nil},
+		{"finishing: time limit", finishing(), t0.Add(finishLimit), evWake{},
+			func(v *view) { v.FinishBy = time.Time{} }, []effect{kill{200, syscall.SIGKILL}}},
+		{"finishing: x waits for finish", finishing(), now, evControl{'x'},
+			func(v *view) { v.Exit = true }, []effect{announce{}}},
+		{"finishing with x: finish exits, done", with(finishing(), func(m *machine) { m.exit = true }), now, evExit{Exit{200, 0}},
+			func(v *view) { v.Phase, v.Pid, v.FinishBy, v.Done = phaseDown, 0, time.Time{}, true },
+			[]effect{announce{}, notify{Event{Kind: Down}}}},
+
+		{"done: nothing more", with(downWantDown(), func(m *machine) { m.done = true }), now, evControl{'u'},
+			func(v *view) {}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			want := viewOf(tc.m)
+			tc.want(&want)
+			effs := tc.m.step(tc.at, tc.ev)
+			if diff := cmp.Diff(tc.effs, effs, effectOpts); diff != "" {
+				t.Errorf("effects (-want +got)\n%s", diff)
+			}
+			if diff := cmp.Diff(want, viewOf(tc.m)); diff != "" {
+				t.Errorf("state (-want +got)\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestMachineInvariants runs every event in every state and checks what
+// must always hold: signals only go to the running program, the status
+// shows a pid only while ./run runs, and a finished machine is down.
+func TestMachineInvariants(t *testing.T) {
+	states := map[string]func() *machine{
+		"down want up": downWantUp, "down want down": downWantDown, "up": up, "finishing": finishing,
+		"up paused":         func() *machine { return with(up(), func(m *machine) { m.paused = true }) },
+		"up exiting":        func() *machine { return with(up(), func(m *machine) { m.exit = true }) },
+		"finishing exiting": func() *machine { return with(finishing(), func(m *machine) { m.exit = true }) },
+	}
+	events := []any{evWake{}, evShutdown{}, evReady{100}, evExit{Exit{100, 0}}, evExit{Exit{200, exit125}}}
+	for c := 0; c < 256; c++ {
+		events = append(events, evControl{byte(c)})
+	}
+	for name, mk := range states {
+		for _, ev := range events {
+			for _, at := range []time.Time{t0, t0.Add(time.Minute)} {
+				m := mk()
+				before := m.pid
+				for _, e := range m.step(at, ev) {
+					if k, ok := e.(kill); ok && (k.pid != before || before == 0) {
+						t.Errorf("%s, %#v: signal to %d while pid was %d", name, ev, k.pid, before)
+					}
+				}
+				if st := m.status(); (st.Pid != 0) != (m.phase == phaseUp) {
+					t.Errorf("%s, %#v: status pid %d in phase %v", name, ev, st.Pid, m.phase)
+				}
+				if m.done && m.phase != phaseDown {
+					t.Errorf("%s, %#v: done in phase %v", name, ev, m.phase)
+				}
+				if st := m.status(); st.Pid == 0 && st.Paused != 0 {
+					t.Errorf("%s, %#v: paused byte without a pid", name, ev)
+				}
+			}
+		}
+	}
+}
+
+func TestFinishArgs(t *testing.T) {
+	for _, tc := range []struct {
+		ws        syscall.WaitStatus
+		code, sig int
+	}{{0, 0, 0}, {exitCode3, 3, 0}, {killedTERM, 256, 15}, {syscall.WaitStatus(syscall.SIGKILL) | 0x80, 256, 9}} {
+		code, sig := finishArgs(tc.ws)
+		if code != tc.code || sig != tc.sig {
+			t.Errorf("finishArgs(%#x) = %d %d, want %d %d", uint32(tc.ws), code, sig, tc.code, tc.sig)
+		}
+	}
+}
+
+func TestStartErrorKeepsErrno(t *testing.T) {
+	if !errors.Is(errNoExec, syscall.ENOEXEC) {
+		t.Error("StartError does not unwrap to its errno")
+	}
+}

@@ -1,0 +1,283 @@
+package supervisor
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Config is what a Service needs from its caller.
+type Config struct {
+	// Name is the directory as messages name it (0.76 prints the argument
+	// as given: "unable to start DIR/run").
+	Name string
+	// Dir is the service directory, held open (see OpenDir). The Service
+	// works on it alone, never on Name, and does not close it.
+	Dir *os.File
+	// Stdin, Stdout and Stderr become fds 0–2 of ./run and ./finish; nil
+	// means closed. svscan passes its log pipe ends here.
+	Stdin, Stdout, Stderr *os.File
+	Env                   []string // environment of ./run and ./finish
+	// Reaper is the process's single reaper.
+	Reaper *Reaper
+	// Warn receives problems that do not stop supervision. A *StartError
+	// is 0.76's "fatal: unable to start DIR/run" message, printed by a
+	// supervise that goes on (COMPAT §13.11); the rest are warnings.
+	Warn func(err error)
+	// Observe, if set, is told of state changes from the Service's own
+	// goroutine; it must return quickly.
+	Observe func(Event)
+	// StopTimeout is the SIGKILL deadline of Shutdown (DefaultStopTimeout
+	// if zero).
+	StopTimeout time.Duration
+}
+
+// EventKind says what happened to a service.
+type EventKind int
+
+const (
+	Started EventKind = iota // ./run started (Pid)
+	Ready                    // ./run signalled readiness (Pid)
+	Exited                   // ./run exited (Pid, Status); ./finish runs next if present
+	Down                     // ./run and ./finish are both gone
+)
+
+func (k EventKind) String() string {
+	return [...]string{"started", "ready", "exited", "down"}[k]
+}
+
+// Event is a state change reported to Config.Observe. A supervisor that
+// ends (x, Shutdown) reports nothing more: Run returns.
+type Event struct {
+	Kind   EventKind
+	Pid    int
+	Status syscall.WaitStatus // for Exited
+}
+
+// StartError is a failure to exec ./run or ./finish.
+type StartError struct {
+	Path string // DIR/run
+	Err  error
+}
+
+func (e *StartError) Error() string { return "unable to start " + e.Path + ": " + e.Err.Error() }
+func (e *StartError) Unwrap() error { return e.Err }
+
+// Service supervises one service directory. Only its Run goroutine touches
+// its state; everything else reaches it as an event on a channel.
+type Service struct {
+	cfg     Config
+	dirfd   int
+	m       *machine
+	sp      spawner
+	files   *superviseFiles // nil in tests
+	store   func(Status, Extended)
+	exits   chan Exit
+	control chan []byte
+	ready   chan int
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+// Open does supervise's start-up in cfg.Dir (COMPAT §3.1 steps 3–8, with
+// Debian's supervise-symlink repair, §8): it reads "down", creates
+// supervise/, takes the lock, opens the FIFOs and writes the first status.
+// Errors carry 0.76's wording; Run then starts ./run unless "down" exists.
+func Open(cfg Config) (*Service, error) {
+	if cfg.StopTimeout == 0 {
+		cfg.StopTimeout = DefaultStopTimeout
+	}
+	dirfd := int(cfg.Dir.Fd())
+	w := wantUp
+	var st unix.Stat_t
+	switch err := unix.Fstatat(dirfd, "down", &st, 0); err {
+	case nil:
+		w = wantDown
+	case unix.ENOENT:
+	default:
+		return nil, fmt.Errorf("unable to stat %s/down: %w", cfg.Name, err)
+	}
+	if err := makeSuperviseDir(dirfd); err != nil {
+		return nil, err
+	}
+	files, err := lockSupervise(dirfd, cfg.Name)
+	if err != nil {
+		return nil, err
+	}
+	s := newService(cfg, newMachine(time.Now(), w, cfg.StopTimeout))
+	s.dirfd, s.files = dirfd, files
+	s.store = s.writeStatus
+	s.sp = &forkSpawner{
+		name:   cfg.Name,
+		dirfd:  dirfd,
+		stdio:  [3]*os.File{cfg.Stdin, cfg.Stdout, cfg.Stderr},
+		env:    cfg.Env,
+		reaper: cfg.Reaper,
+		exits:  s.exits,
+		ready:  s.ready,
+		done:   s.done,
+		warn:   s.warn,
+	}
+	s.announce()
+	if err := files.openOk(dirfd, cfg.Name); err != nil {
+		files.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func newService(cfg Config, m *machine) *Service {
+	return &Service{
+		cfg:     cfg,
+		m:       m,
+		exits:   make(chan Exit, 4), // a service has at most one child at a time
+		control: make(chan []byte),
+		ready:   make(chan int),
+		stop:    make(chan struct{}, 1),
+		done:    make(chan struct{}),
+	}
+}
+
+// Shutdown asks the service to stop for good: d and x, and SIGKILL for a
+// ./run still there after Config.StopTimeout. Safe from any goroutine.
+func (s *Service) Shutdown() {
+	select {
+	case s.stop <- struct{}{}:
+	default: // one request is pending already
+	}
+}
+
+// Run supervises until x or Shutdown and the service is down, then
+// releases supervise/lock and the FIFOs. It returns nil: problems along the
+// way go to Config.Warn.
+func (s *Service) Run() error {
+	defer close(s.done)
+	if s.files != nil {
+		go s.readControl(s.files.control)
+		defer s.files.close()
+	}
+	timer := time.NewTimer(0)
+	timer.Stop()
+	var timerC <-chan time.Time
+	s.handle(evWake{})
+	for !s.m.done {
+		if d := s.m.deadline(); d.IsZero() {
+			timer.Stop()
+			timerC = nil
+		} else {
+			timer.Reset(time.Until(d))
+			timerC = timer.C
+		}
+		// Exits first: a kill must never go to a pid already reaped.
+		select {
+		case ex := <-s.exits:
+			s.handle(evExit{ex})
+			continue
+		default:
+		}
+		select {
+		case ex := <-s.exits:
+			s.handle(evExit{ex})
+		case cmds := <-s.control:
+			for _, c := range cmds {
+				if s.m.done {
+					break
+				}
+				s.handle(evControl{c})
+			}
+		case pid := <-s.ready:
+			s.handle(evReady{pid})
+		case <-s.stop:
+			s.handle(evShutdown{})
+		case <-timerC:
+			s.handle(evWake{})
+		}
+	}
+	return nil
+}
+
+// readControl passes everything written to supervise/control to the loop,
+// as it arrives: the FIFO is drained at each wake-up (COMPAT §13.4).
+func (s *Service) readControl(f *os.File) {
+	buf := make([]byte, 512)
+	for {
+		n, err := f.Read(buf)
+		if n > 0 {
+			select {
+			case s.control <- append([]byte(nil), buf[:n]...):
+			case <-s.done:
+				return
+			}
+		}
+		if err != nil {
+			return // closed by Run on the way out
+		}
+	}
+}
+
+// handle steps the machine and carries out its effects; the results of
+// starting a program are fed back as events before anything else happens.
+func (s *Service) handle(ev any) {
+	queue := s.m.step(time.Now(), ev)
+	for len(queue) > 0 {
+		e := queue[0]
+		queue = queue[1:]
+		var next any
+		switch e := e.(type) {
+		case startRun:
+			next = s.startProg(runProg, "run")
+		case startFinish:
+			next = evStartFailed{} // no ./finish: done at once
+			if s.sp.hasFinish() {
+				next = s.startProg(finishProg, "finish", fmt.Sprint(e.code), fmt.Sprint(e.signal))
+			}
+		case kill:
+			s.sp.signal(e.pid, e.sig)
+		case announce:
+			s.announce()
+		case warn:
+			s.warn(e.err)
+		case notify:
+			if e.ev.Kind == Exited {
+				s.sp.runExited()
+			}
+			if s.cfg.Observe != nil {
+				s.cfg.Observe(e.ev)
+			}
+		}
+		if next != nil {
+			queue = append(queue, s.m.step(time.Now(), next)...)
+		}
+	}
+}
+
+func (s *Service) startProg(prog, file string, args ...string) any {
+	pid, procStart, err := s.sp.start(prog, args...)
+	if err != nil {
+		return evStartFailed{&StartError{Path: s.cfg.Name + "/" + file, Err: err}}
+	}
+	return evStarted{pid, procStart}
+}
+
+func (s *Service) announce() { s.store(s.m.status(), s.m.extended()) }
+
+// writeStatus writes supervise/status, then supervise/xstatus.
+func (s *Service) writeStatus(st Status, x Extended) {
+	b, _ := st.MarshalBinary()
+	if err := writeStatusFile(s.dirfd, s.cfg.Name, "status", b); err != nil {
+		s.warn(err)
+	}
+	b, _ = x.MarshalText()
+	if err := writeStatusFile(s.dirfd, s.cfg.Name, XStatusFile, b); err != nil {
+		s.warn(err)
+	}
+}
+
+func (s *Service) warn(err error) {
+	if s.cfg.Warn != nil {
+		s.cfg.Warn(err)
+	}
+}

@@ -1,0 +1,197 @@
+package supervisor
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// spawner starts and signals a service's programs; the Service loop uses it
+// for every effect that touches a process, so tests can fake it.
+type spawner interface {
+	// start runs prog ("./run" or "./finish") with args in the service
+	// directory; the exit will arrive on the service's exit channel.
+	start(prog string, args ...string) (pid int, procStart uint64, err error)
+	// hasFinish reports whether ./finish is executable.
+	hasFinish() bool
+	signal(pid int, sig syscall.Signal)
+	// runExited closes what belonged to the ./run that exited (its
+	// readiness pipe).
+	runExited()
+}
+
+// forkSpawner starts real processes through the process's Reaper.
+type forkSpawner struct {
+	name   string
+	dirfd  int
+	stdio  [3]*os.File // nil entries are closed in the child
+	env    []string
+	reaper *Reaper
+	exits  chan<- Exit
+	ready  chan<- int      // pid of a ./run that signalled readiness
+	done   <-chan struct{} // closed when the service loop has ended
+	warn   func(error)
+
+	notify *os.File // read end of the current ./run's readiness pipe
+}
+
+// maxNotificationFd bounds notification-fd to something a child can have.
+const maxNotificationFd = 1 << 16
+
+func (f *forkSpawner) start(prog string, args ...string) (int, uint64, error) {
+	attr := &syscall.ProcAttr{
+		// The service directory is held open, not named: it may be
+		// renamed while supervised, and the process's cwd is not ours
+		// to change (svscan runs many services).
+		Dir:   "/proc/self/fd/" + strconv.Itoa(f.dirfd),
+		Env:   f.env,
+		Files: make([]uintptr, 3),
+		Sys:   &syscall.SysProcAttr{Setsid: !f.exists("no-setsid")},
+	}
+	for i, file := range f.stdio {
+		attr.Files[i] = closedFd
+		if file != nil {
+			attr.Files[i] = file.Fd() // also switches it to blocking mode, as a child expects
+		}
+	}
+	var notifyW *os.File
+	if prog == runProg {
+		var err error
+		if notifyW, err = f.readinessPipe(attr); err != nil {
+			f.warn(err)
+		}
+	}
+	pid, err := f.reaper.Start(prog, append([]string{prog}, args...), attr, f.exits)
+	if notifyW != nil {
+		notifyW.Close()
+		if err != nil {
+			f.runExited()
+		} else {
+			go f.awaitReadiness(f.notify, pid)
+		}
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	return pid, procStartTime(pid), nil
+}
+
+// closedFd in ProcAttr.Files makes the child's descriptor closed.
+const closedFd = ^uintptr(0)
+
+const (
+	runProg    = "./run"
+	finishProg = "./finish"
+)
+
+func (f *forkSpawner) exists(name string) bool {
+	var st unix.Stat_t
+	return unix.Fstatat(f.dirfd, name, &st, 0) == nil
+}
+
+func (f *forkSpawner) hasFinish() bool {
+	return unix.Faccessat(f.dirfd, "finish", unix.X_OK, unix.AT_EACCESS) == nil
+}
+
+func (f *forkSpawner) signal(pid int, sig syscall.Signal) {
+	syscall.Kill(pid, sig) // ESRCH: it has just exited; its exit event is on its way
+}
+
+func (f *forkSpawner) runExited() {
+	if f.notify != nil {
+		f.notify.Close()
+		f.notify = nil
+	}
+}
+
+// readinessPipe reads DIR/notification-fd and, if it names a descriptor
+// N ≥ 3, makes a pipe whose write end the child gets as fd N (s6's
+// readiness protocol). It returns the parent's copy of the write end.
+func (f *forkSpawner) readinessPipe(attr *syscall.ProcAttr) (*os.File, error) {
+	n, err := f.notificationFd()
+	if n < 0 || err != nil {
+		return nil, err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("unable to create readiness pipe for %s: %w", f.name, err)
+	}
+	for len(attr.Files) <= n {
+		attr.Files = append(attr.Files, closedFd)
+	}
+	attr.Files[n] = w.Fd()
+	f.notify = r
+	return w, nil
+}
+
+// notificationFd is the number in DIR/notification-fd, or -1 if there is
+// no such file.
+func (f *forkSpawner) notificationFd() (int, error) {
+	fd, err := unix.Openat(f.dirfd, "notification-fd", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err == unix.ENOENT {
+		return -1, nil
+	}
+	if err != nil {
+		return -1, fmt.Errorf("unable to read %s/notification-fd: %w", f.name, err)
+	}
+	file := os.NewFile(uintptr(fd), "notification-fd")
+	defer file.Close()
+	b, err := io.ReadAll(io.LimitReader(file, 64))
+	if err != nil {
+		return -1, fmt.Errorf("unable to read %s/notification-fd: %w", f.name, err)
+	}
+	n, err := strconv.Atoi(string(bytes.TrimSpace(b)))
+	if err != nil || n < 3 || n >= maxNotificationFd {
+		return -1, fmt.Errorf("unable to use %s/notification-fd: not a descriptor number of 3 or more", f.name)
+	}
+	return n, nil
+}
+
+// awaitReadiness reports pid ready when a newline arrives on r. It ends at
+// end of input or when r is closed because ./run exited.
+func (f *forkSpawner) awaitReadiness(r *os.File, pid int) {
+	buf := make([]byte, 64)
+	for {
+		n, err := r.Read(buf)
+		if bytes.IndexByte(buf[:n], '\n') >= 0 {
+			select {
+			case f.ready <- pid:
+			case <-f.done:
+			}
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// procStartTime is field 22 of /proc/PID/stat (start time in clock ticks
+// after boot), or 0 if it cannot be read, or if /proc belongs to another
+// PID namespace (then /proc/PID is some other process, or none).
+func procStartTime(pid int) uint64 {
+	if self, err := os.Readlink("/proc/self"); err != nil || self != strconv.Itoa(os.Getpid()) {
+		return 0
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces and parentheses; the
+	// fields after its last ")" are 3, 4, ...
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	fields := bytes.Fields(b[i+1:])
+	if len(fields) < 20 {
+		return 0
+	}
+	v, _ := strconv.ParseUint(string(fields[19]), 10, 64)
+	return v
+}
