@@ -92,7 +92,9 @@ func TestMachineSteps(t *testing.T) {
 			func(v *view) { v.Phase, v.Pid, v.Changed, v.Pending = phaseUp, 7, now, false },
 			[]effect{announce{}, notify{Event{Kind: Started, Pid: 7}}}},
 		{"starting: restart counts", with(downWantUp(), func(m *machine) { m.phase, m.pending, m.restarting = phaseStarting, false, true }), now, evStarted{pid: 7},
-			func(v *view) { v.Phase, v.Pid, v.Changed, v.Pending, v.Restarts, v.Restarting = phaseUp, 7, now, false, 1, false },
+			func(v *view) {
+				v.Phase, v.Pid, v.Changed, v.Pending, v.Restarts, v.Restarting = phaseUp, 7, now, false, 1, false
+			},
 			[]effect{announce{}, notify{Event{Kind: Started, Pid: 7}}}},
 		{"starting: exec fails, retried later", with(downWantUp(), func(m *machine) { m.phase, m.pending = phaseStarting, false }), now, evStartFailed{errNoExec},
 			func(v *view) { v.Phase, v.Pending = phaseDown, true },
@@ -166,10 +168,14 @@ func TestMachineSteps(t *testing.T) {
 		{"finishing: started", with(finishing(), func(m *machine) { m.pid, m.finishBy = 0, time.Time{} }), now, evStarted{pid: 201},
 			func(v *view) { v.Pid, v.FinishBy = 201, now.Add(finishLimit) }, []effect{announce{}}},
 		{"finishing: absent finish, restart due", with(finishing(), func(m *machine) { m.pid = 0 }), now, evStartFailed{},
-			func(v *view) { v.Phase, v.Pid, v.FinishBy, v.LastTry, v.Restarting = phaseStarting, 0, time.Time{}, now, true },
+			func(v *view) {
+				v.Phase, v.Pid, v.FinishBy, v.LastTry, v.Restarting = phaseStarting, 0, time.Time{}, now, true
+			},
 			[]effect{announce{}, notify{Event{Kind: Down}}, startRun{}}},
 		{"finishing: finish exits in the pause", finishing(), soon, evExit{Exit{200, 0}},
-			func(v *view) { v.Phase, v.Pid, v.FinishBy, v.Pending, v.Restarting = phaseDown, 0, time.Time{}, true, true },
+			func(v *view) {
+				v.Phase, v.Pid, v.FinishBy, v.Pending, v.Restarting = phaseDown, 0, time.Time{}, true, true
+			},
 			[]effect{announce{}, notify{Event{Kind: Down}}}},
 		{"finishing: u then finish exits: not a restart", with(finishing(), func(m *machine) { m.pending = true }), now, evExit{Exit{200, 0}},
 			func(v *view) {
