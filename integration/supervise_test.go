@@ -118,7 +118,7 @@ func statusTail(t *testing.T, parent string) string {
 	return fmt.Sprintf("%s %02x %02x", pid, b[16], b[17])
 }
 
-func readLines(path string) []string {
+func fileLines(path string) []string {
 	b, _ := os.ReadFile(path)
 	return strings.Fields(string(b))
 }
@@ -172,7 +172,7 @@ func TestSuperviseControlLetters(t *testing.T) {
 				waitSvstat(t, parent, step.svstat)
 				if step.sigs != nil {
 					waitFor(t, fmt.Sprintf("signals %q after svc %s", step.sigs, step.svc), func() (bool, error) {
-						got := readLines(sigs)
+						got := fileLines(sigs)
 						return cmp.Equal(got, step.sigs), fmt.Errorf("got %q", got)
 					})
 				}
@@ -458,22 +458,22 @@ func TestSuperviseExtraLetters(t *testing.T) {
 			parent := serviceTree(t, map[string]string{"run*": signalRecorder})
 			superviseSv(t, s.bin, parent)
 			sigs := filepath.Join(parent, "sv/sigs")
-			waitFor(t, "start", func() (bool, error) { return len(readLines(sigs)) == 1, nil })
+			waitFor(t, "start", func() (bool, error) { return len(fileLines(sigs)) == 1, nil })
 			for _, c := range "q12w" {
 				// One letter at a time: a shell runs the traps of signals
 				// that arrive together in its own order.
-				n := len(readLines(sigs))
+				n := len(fileLines(sigs))
 				writeControl(t, parent, string(c))
 				if s.name == "gotools" {
-					waitFor(t, "signal for "+string(c), func() (bool, error) { return len(readLines(sigs)) > n, nil })
+					waitFor(t, "signal for "+string(c), func() (bool, error) { return len(fileLines(sigs)) > n, nil })
 				}
 			}
 			debian(parent).run(t, "svc", "-h", "sv")
 			waitFor(t, "HUP", func() (bool, error) {
-				got := readLines(sigs)
+				got := fileLines(sigs)
 				return len(got) > 0 && got[len(got)-1] == "HUP", fmt.Errorf("got %q", got)
 			})
-			if diff := cmp.Diff(want[s.name], readLines(sigs)); diff != "" {
+			if diff := cmp.Diff(want[s.name], fileLines(sigs)); diff != "" {
 				t.Errorf("signals (-want +got)\n%s", diff)
 			}
 		})
@@ -512,7 +512,7 @@ func TestSuperviseJunkInControl(t *testing.T) {
 		t.Errorf("svc -d behind 1 MiB of junk took %v", d)
 	}
 	waitFor(t, "TERM and CONT", func() (bool, error) {
-		got := readLines(filepath.Join(parent, "sv/sigs"))
+		got := fileLines(filepath.Join(parent, "sv/sigs"))
 		return cmp.Equal(got, []string{"start", "TERM", "CONT"}), fmt.Errorf("signals %q", got)
 	})
 }
@@ -525,12 +525,12 @@ func TestSuperviseTermStopsService(t *testing.T) {
 		t.Run(sig.String(), func(t *testing.T) {
 			parent := serviceTree(t, map[string]string{"run*": "#!/bin/sh\necho start >> sigs\ntrap 'echo TERM >> sigs; exit 0' TERM\nwhile :; do sleep 1 & wait $!; done\n"})
 			b := superviseSv(t, binDir, parent)
-			waitFor(t, "start", func() (bool, error) { return len(readLines(filepath.Join(parent, "sv/sigs"))) == 1, nil })
+			waitFor(t, "start", func() (bool, error) { return len(fileLines(filepath.Join(parent, "sv/sigs"))) == 1, nil })
 			b.signal(t, sig)
 			if code := b.wait(t); code != 0 || b.Stderr.String() != "" {
 				t.Errorf("supervise: exit %d, stderr %q", code, b.Stderr.String())
 			}
-			if got := readLines(filepath.Join(parent, "sv/sigs")); !cmp.Equal(got, []string{"start", "TERM"}) {
+			if got := fileLines(filepath.Join(parent, "sv/sigs")); !cmp.Equal(got, []string{"start", "TERM"}) {
 				t.Errorf("signals %q", got)
 			}
 			if got := statusTail(t, parent); got != "nopid 00 64" {
@@ -573,7 +573,7 @@ func TestSuperviseReapsOrphans(t *testing.T) {
 		t.Run(s.name, func(t *testing.T) {
 			parent := serviceTree(t, map[string]string{"run*": "#!/bin/sh\necho start >> sigs\nsleep 0.2 &\nsleep 0.3 &\nexit 0\n"})
 			b := superviseSv(t, s.bin, parent)
-			waitFor(t, "three starts", func() (bool, error) { return len(readLines(filepath.Join(parent, "sv/sigs"))) >= 3, nil })
+			waitFor(t, "three starts", func() (bool, error) { return len(fileLines(filepath.Join(parent, "sv/sigs"))) >= 3, nil })
 			debian(parent).run(t, "svc", "-d", "sv")
 			waitSvstat(t, parent, "sv: down S seconds, normally up\n")
 			init := b.innerPid(t)
@@ -609,13 +609,13 @@ func TestSuperviseRenamedDirectory(t *testing.T) {
 		t.Run(s.name, func(t *testing.T) {
 			parent := serviceTree(t, map[string]string{"run*": signalRecorder})
 			superviseSv(t, s.bin, parent)
-			waitFor(t, "start", func() (bool, error) { return len(readLines(filepath.Join(parent, "sv/sigs"))) == 1, nil })
+			waitFor(t, "start", func() (bool, error) { return len(fileLines(filepath.Join(parent, "sv/sigs"))) == 1, nil })
 			if err := os.Rename(filepath.Join(parent, "sv"), filepath.Join(parent, ".sv")); err != nil {
 				t.Fatal(err)
 			}
 			debian(parent).run(t, "svc", "-k", ".sv")
 			waitFor(t, "restart in .sv", func() (bool, error) {
-				got := readLines(filepath.Join(parent, ".sv/sigs"))
+				got := fileLines(filepath.Join(parent, ".sv/sigs"))
 				return cmp.Equal(got, []string{"start", "start"}), fmt.Errorf("sigs %q", got)
 			})
 			if r := debian(parent).run(t, "svstat", ".sv"); !strings.HasPrefix(r.Stdout, ".sv: up (pid ") {
