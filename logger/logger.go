@@ -168,10 +168,13 @@ func (l *Logger) wakeUp() {
 // Run applies the script to input until end of input or Terminate, then
 // writes out everything, syncs each current to disk and marks it complete.
 // It never fails: write errors are warned about and retried until they stop.
+// A nil input is empty. Call Close only after Run has returned.
 func (l *Logger) Run(input *os.File) {
 	fd := -1
-	if rc, err := input.SyscallConn(); err == nil {
-		rc.Control(func(f uintptr) { fd = int(f) })
+	if input != nil {
+		if rc, err := input.SyscallConn(); err == nil {
+			rc.Control(func(f uintptr) { fd = int(f) })
+		}
 	}
 	buf := make([]byte, readSize)
 	atNewline := true
