@@ -49,10 +49,9 @@ func runMultilog(p *Proc, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer l.Close()
-	done := make(chan struct{})
-	defer close(done)
+	done, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(stopped)
 		for {
 			select {
 			case sig := <-sigs:
@@ -67,5 +66,8 @@ func runMultilog(p *Proc, args []string) error {
 		}
 	}()
 	l.Run(p.Files[0])
+	close(done)
+	<-stopped // no Terminate or Rotate may run into Close
+	l.Close()
 	return nil
 }

@@ -25,8 +25,8 @@ const readSize = 64 << 10
 // Config is what a Logger needs besides its input.
 type Config struct {
 	Script Script
-	Stdout io.Writer // action 1
-	Stderr io.Writer // action e
+	Stdout io.Writer // action 1; nil discards
+	Stderr io.Writer // action e; nil discards
 	// ProcessorStderr is the processors' fd 2; nil leaves it closed.
 	ProcessorStderr *os.File
 	Env             []string // the processors' environment
@@ -49,11 +49,11 @@ type Logger struct {
 	dirs     []*dir
 	wake     int // eventfd that interrupts Run's wait for input
 	cutter   lineCutter
-	sel      []bool
-	record   [Window + 1]byte // the = file record
-	stdout   *bufio.Writer
-	scratch  []byte
-	toStdout bool
+	sel      []bool           // per action: is the current line selected there
+	record   [Window + 1]byte // the = file record of the current line
+	stdout   *bufio.Writer    // action 1's output, written out before each wait for input
+	toStdout bool             // the current line goes to stdout
+	scratch  []byte           // action e's output line
 
 	terminate, rotate atomic.Bool
 	// lastErr is the last error a system call returned, which 0.76 prints
@@ -74,6 +74,12 @@ func Open(cfg Config) (*Logger, error) {
 	}
 	if l.cfg.Warn == nil {
 		l.cfg.Warn = func(string, error) {}
+	}
+	if l.cfg.Stdout == nil {
+		l.cfg.Stdout = io.Discard
+	}
+	if l.cfg.Stderr == nil {
+		l.cfg.Stderr = io.Discard
 	}
 	if err := l.open(); err != nil {
 		l.Close()
@@ -168,10 +174,13 @@ func (l *Logger) wakeUp() {
 // Run applies the script to input until end of input or Terminate, then
 // writes out everything, syncs each current to disk and marks it complete.
 // It never fails: write errors are warned about and retried until they stop.
+// A nil input is empty. Call Close only after Run has returned.
 func (l *Logger) Run(input *os.File) {
 	fd := -1
-	if rc, err := input.SyscallConn(); err == nil {
-		rc.Control(func(f uintptr) { fd = int(f) })
+	if input != nil {
+		if rc, err := input.SyscallConn(); err == nil {
+			rc.Control(func(f uintptr) { fd = int(f) })
+		}
 	}
 	buf := make([]byte, readSize)
 	atNewline := true
@@ -195,7 +204,12 @@ func (l *Logger) Run(input *os.File) {
 			continue
 		}
 		n, err := unix.Read(fd, buf[:n])
-		if err == unix.EINTR || err == unix.EAGAIN {
+		if err == unix.EAGAIN {
+			// A non-blocking input (inherited so): wait for it, not spin.
+			unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, -1)
+			continue
+		}
+		if err == unix.EINTR {
 			continue
 		}
 		if n <= 0 {
