@@ -53,7 +53,7 @@ func (p *Proc) execChild(argv, env []string) error {
 	ran := false
 	err := pathexec(argv[0], searchPath(p.Env), func(file string) error {
 		self := p.isSelf(file)
-		if a, args, ok := Select(argv); self && ok && a.Chain && unix.Faccessat(unix.AT_FDCWD, file, unix.X_OK, unix.AT_EACCESS) == nil {
+		if a, args, ok := Select(argv); self && ok && a.Chain && executable(file) {
 			if err := p.Sys.ExecCheck(); err != nil {
 				return err
 			}
@@ -92,6 +92,12 @@ func (p *Proc) isSelf(file string) bool {
 	}
 	id, err := statID(file)
 	return err == nil && id == *p.selfID
+}
+
+// executable reports whether execve would be allowed to run file, as far as
+// permissions go (mode bits for the effective ids, noexec mounts).
+func executable(file string) bool {
+	return unix.Faccessat(unix.AT_FDCWD, file, unix.X_OK, unix.AT_EACCESS) == nil
 }
 
 // runLink runs the next chain-loader in this process, as if exec'd with env,
