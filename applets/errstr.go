@@ -201,4 +201,3 @@ func ErrnoText(e syscall.Errno) string {
 	}
 	return "unknown error"
 }
-
