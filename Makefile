@@ -42,3 +42,6 @@ install: build
 
 clean:
 	rm -f gotools
+
+demo: build
+	sh examples/demo.sh

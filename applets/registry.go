@@ -14,6 +14,9 @@ type Applet struct {
 // registry is sorted by name; TestRegistrySorted keeps it so.
 var registry = []Applet{
 	{Name: "supervise", Run: runSupervise},
+	{Name: "svc", Run: runSvc},
+	{Name: "svok", Run: runSvok},
+	{Name: "svstat", Run: runSvstat},
 }
 
 // Lookup finds an applet by its exact name.
