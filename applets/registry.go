@@ -16,6 +16,8 @@ var registry = []Applet{
 	{Name: "supervise", Run: runSupervise},
 	{Name: "svc", Run: runSvc},
 	{Name: "svok", Run: runSvok},
+	{Name: "svscan", Run: runSvscan},
+	{Name: "svscanboot", Run: runSvscanboot},
 	{Name: "svstat", Run: runSvstat},
 }
 
