@@ -656,13 +656,16 @@ while (1) { syswrite(STDOUT, "$$ " . ($n + 1) . "\n") and $n++ }
 }
 
 // TestSvscanShutdown: TERM (as PID 1, and as a child) stops the main
-// services, lets each logger read to the end (the line the service writes
-// on its way out is logged), exits 0 well before a long stop timeout, and
-// leaves no process and no zombie behind. A ./run that ignores TERM is
+// services and what they left in their process group, lets each logger
+// read to the end (the line the service writes on its way out is logged),
+// exits 0 well before a long stop timeout, and leaves no process and no
+// zombie behind. A ./run that ignores TERM is
 // killed at a short --stop-timeout, and svscan still exits 0.
 func TestSvscanShutdown(t *testing.T) {
 	requireDebian(t, "multilog")
-	const byeRun = "#!/bin/sh\ntrap 'echo bye; exit 0' TERM\necho hi\nwhile :; do sleep 0.1; done\n"
+	// talker leaves its sleep behind, holding the log pipe, when TERM
+	// ends it: svscan must stop that leftover for the logger to finish.
+	const byeRun = "#!/bin/sh\ntrap 'echo bye; exit 0' TERM\necho hi\nwhile :; do sleep 100 & wait $!; done\n"
 	const stubbornRun = "#!/bin/sh\ntrap '' TERM\necho hi\nexec sleep 1000000\n"
 	for _, tc := range []struct {
 		name     string

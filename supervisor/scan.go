@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -62,6 +64,9 @@ type Scanner struct {
 	dirWD   int32             // the scan directory's watch
 	waiting map[int32]*member // inotify watch → member waiting for its ./run
 	running int               // Services whose Run has not returned
+	// stopping is set when the shutdown begins; the services' own
+	// goroutines read it (see leftovers).
+	stopping atomic.Bool
 
 	events chan []inotifyEvent
 	ended  chan *member
@@ -402,6 +407,10 @@ func (s *Scanner) pair(sl *slot) error {
 // someone else, say) is retried at the next scan, as 0.76 restarts its
 // supervise.
 func (s *Scanner) start(m *member, stdin, stdout *os.File, stopTimeout time.Duration) {
+	var observe func(Event)
+	if !m.isLog() {
+		observe = s.leftovers
+	}
 	svc, err := Open(Config{
 		Name:        m.name,
 		Dir:         m.dir,
@@ -413,6 +422,7 @@ func (s *Scanner) start(m *member, stdin, stdout *os.File, stopTimeout time.Dura
 		Warn:        s.serviceWarn,
 		StopTimeout: stopTimeout,
 		Adopt:       true,
+		Observe:     observe,
 	})
 	if err != nil {
 		s.warn(&ServiceError{Fatal: true, Err: err})
@@ -424,6 +434,19 @@ func (s *Scanner) start(m *member, stdin, stdout *os.File, stopTimeout time.Dura
 		svc.Run()
 		s.ended <- m
 	}()
+}
+
+// leftovers is told of a main service's events, from its goroutine.
+// During a shutdown, once ./run has exited, what it left running in its
+// own process group (the sleep of a shell loop, say) gets TERM and CONT:
+// it would otherwise keep the log pipe open, and the logger would wait
+// for it to end. The group outlives ./run only while it has members,
+// and its id cannot be reused by another process until then.
+func (s *Scanner) leftovers(ev Event) {
+	if ev.Kind == Exited && s.stopping.Load() {
+		syscall.Kill(-ev.Pid, syscall.SIGTERM) // ESRCH: nothing left
+		syscall.Kill(-ev.Pid, syscall.SIGCONT)
+	}
 }
 
 func (s *Scanner) serviceWarn(err error) {
@@ -469,6 +492,7 @@ func (s *Scanner) onEnded(m *member, stopping bool) {
 
 // beginShutdown stops every main service and lets every logger drain.
 func (s *Scanner) beginShutdown() {
+	s.stopping.Store(true)
 	for _, sl := range s.slots {
 		if sl.main.svc != nil {
 			sl.main.svc.Shutdown()
