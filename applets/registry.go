@@ -34,6 +34,8 @@ func registry() []Applet {
 		{Name: "supervise", Run: runSupervise},
 		{Name: "svc", Run: runSvc},
 		{Name: "svok", Run: runSvok},
+		{Name: "svscan", Run: runSvscan},
+		{Name: "svscanboot", Run: runSvscanboot},
 		{Name: "svstat", Run: runSvstat},
 		{Name: "svwait", Run: runSvwait},
 	}

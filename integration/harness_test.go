@@ -76,6 +76,9 @@ type cmd struct {
 	Env   []string // extra KEY=VALUE entries after the hermetic ones
 	Stdin string
 	Bin   string // directory put first in PATH: binDir or debianBin
+	// MountProc gives startIsolated's namespace its own /proc, so that
+	// pids read there are the namespace's (adoption needs it).
+	MountProc bool
 }
 
 // debianBin is where Debian's daemontools package puts its programs.
@@ -189,7 +192,11 @@ func (c cmd) startIsolated(t *testing.T, argv ...string) *background {
 	if !strings.Contains(path, "/") {
 		path = filepath.Join(bin, path)
 	}
-	full := append([]string{"unshare", "--pid", "--fork", "--kill-child", path}, argv[1:]...)
+	full := []string{"unshare", "--pid", "--fork", "--kill-child"}
+	if c.MountProc {
+		full = append(full, "--mount-proc")
+	}
+	full = append(append(full, path), argv[1:]...)
 	x := exec.Command(full[0], full[1:]...)
 	x.Dir, x.Env = c.Dir, hermeticEnv(t, bin, c.Env)
 	x.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

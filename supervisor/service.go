@@ -33,6 +33,10 @@ type Config struct {
 	// StopTimeout is the SIGKILL deadline of Shutdown (DefaultStopTimeout
 	// if zero).
 	StopTimeout time.Duration
+	// Adopt, if set, takes over a ./run that an earlier supervisor of Dir
+	// left running (recorded in supervise/xstatus, see adopt.go) instead
+	// of starting a second one.
+	Adopt bool
 }
 
 // EventKind says what happened to a service.
@@ -120,6 +124,9 @@ func Open(cfg Config) (*Service, error) {
 		ready:  s.ready,
 		done:   s.done,
 		warn:   s.warn,
+	}
+	if cfg.Adopt {
+		s.adopt()
 	}
 	s.announce()
 	if err := files.openOk(dirfd, cfg.Name); err != nil {

@@ -1,0 +1,208 @@
+package supervisor
+
+import (
+	"io"
+	"os"
+	"strconv"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Adoption: a supervisor that died (kill -9 of svscan) leaves its ./run
+// running, and a new supervisor of the same directory must not start a
+// second one (COMPAT §13.10). supervise/xstatus names the ./run with its pid
+// and its start time; when a process with that pid and that start time
+// still exists it is the same ./run, and the new supervisor takes it over.
+// It is not our child, so it is watched and signalled through a pidfd,
+// which names the process itself and never a later process that reuses
+// its pid.
+
+// reapGrace bounds the wait, after an adopted ./run has exited, for its
+// parent (init or a subreaper) to reap it: only then does the kernel give
+// out its exit status.
+const reapGrace = time.Second
+
+// unknownExit is the status recorded for an adopted ./run whose exit
+// status the kernel does not tell (before Linux 6.15, or when it is not
+// reaped in time). It is neither an exit nor a death by signal, so
+// ./finish gets "-1 0" and xstatus shows exitcode=-1 ("not known").
+const unknownExit = syscall.WaitStatus(0x7f)
+
+// runningPid is the pid of the ./run that supervise/xstatus in dirfd
+// records as up, if that very process is still alive; else 0.
+func runningPid(dirfd int) (int, Extended) {
+	x, err := readXStatus(dirfd)
+	if err != nil || x.State != phaseUp.String() || x.Pid <= 0 || x.PidStart == 0 {
+		return 0, x
+	}
+	if procStartTime(x.Pid) != x.PidStart {
+		return 0, x // gone, and the pid is free or reused
+	}
+	return x.Pid, x
+}
+
+func readXStatus(dirfd int) (Extended, error) {
+	var x Extended
+	fd, err := unix.Openat(dirfd, "supervise/"+XStatusFile, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return x, err
+	}
+	f := os.NewFile(uintptr(fd), XStatusFile)
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 4096))
+	if err != nil {
+		return x, err
+	}
+	return x, x.UnmarshalText(b)
+}
+
+// adopt takes over the ./run a previous supervisor of this directory left
+// running, if there is one: the machine starts up with that pid and the
+// rest of the old record (want, paused, readiness, uptime, restarts, last
+// exit), so svstat shows the service as before. Open calls it with the
+// lock held, before the first status is written.
+func (s *Service) adopt() {
+	pid, x := runningPid(s.dirfd)
+	if pid == 0 {
+		return
+	}
+	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
+	if err != nil {
+		return
+	}
+	// Checked again now that the pidfd pins the process: it is the one
+	// with the recorded start time, not a successor that took its pid.
+	if procStartTime(pid) != x.PidStart {
+		unix.Close(fd)
+		return
+	}
+	pidfd := os.NewFile(uintptr(fd), "pidfd:"+strconv.Itoa(pid))
+	s.m = adoptedMachine(x, s.m.want, s.cfg.StopTimeout)
+	s.sp = &adoptedSpawner{spawner: s.sp, pid: pid, pidfd: pidfd}
+	go watchAdopted(pidfd, pid, s.exits, s.done)
+}
+
+// adoptedMachine is the state of a service whose ./run, recorded in x,
+// was started by an earlier supervisor and is still running. def is the
+// want to use if x's is unreadable.
+func adoptedMachine(x Extended, def want, stopAfter time.Duration) *machine {
+	w := def
+	for _, c := range []want{wantUp, wantDown, wantOnce} {
+		if x.Want == c.String() {
+			w = c
+		}
+	}
+	since := x.Since.Time()
+	m := newMachine(since, w, stopAfter)
+	m.phase, m.pending, m.lastTry = phaseUp, false, since
+	m.pid, m.procStart = x.Pid, x.PidStart
+	m.paused, m.ready, m.restarts = x.Paused, x.Ready, x.Restarts
+	if x.Ready {
+		m.readySince = x.ReadySince.Time()
+	}
+	if x.ExitCode >= 0 {
+		m.exited = true
+		m.lastExit = syscall.WaitStatus(x.ExitCode << 8)
+		if x.ExitCode == 256 {
+			m.lastExit = syscall.WaitStatus(x.ExitSignal & 0x7f)
+		}
+	}
+	return m
+}
+
+// adoptedSpawner signals the adopted ./run through its pidfd and
+// everything else as usual.
+type adoptedSpawner struct {
+	spawner
+	pid   int      // the adopted ./run until it has exited, then 0
+	pidfd *os.File // closed once it has exited
+}
+
+func (a *adoptedSpawner) signal(pid int, sig syscall.Signal) {
+	if pid != a.pid || a.pid == 0 {
+		a.spawner.signal(pid, sig)
+		return
+	}
+	rc, err := a.pidfd.SyscallConn()
+	if err != nil {
+		return
+	}
+	rc.Control(func(fd uintptr) {
+		unix.PidfdSendSignal(int(fd), sig, nil, 0) // ESRCH: it has exited; the watcher tells
+	})
+}
+
+// runExited is called by the service's own goroutine for each exit of
+// ./run; the first is the adopted one's (it was up when adopted).
+func (a *adoptedSpawner) runExited() {
+	if a.pid != 0 {
+		a.pidfd.Close()
+		a.pid = 0
+	}
+	a.spawner.runExited()
+}
+
+// watchAdopted sends the exit of the adopted ./run, as the reaper does for
+// a child.
+func watchAdopted(pidfd *os.File, pid int, exits chan<- Exit, done <-chan struct{}) {
+	ex := Exit{Pid: pid, Status: awaitExit(pidfd)}
+	select {
+	case exits <- ex:
+	case <-done:
+	}
+}
+
+// awaitExit waits until the process behind pidfd has exited and returns
+// its wait status: a pidfd is readable once the process has exited, hangs
+// up once it has been reaped, and from then on (Linux ≥ 6.15) tells the
+// status to anyone holding it.
+func awaitExit(pidfd *os.File) syscall.WaitStatus {
+	rc, err := pidfd.SyscallConn()
+	if err != nil {
+		return unknownExit
+	}
+	if !pollUntil(rc, unix.POLLIN|unix.POLLHUP) {
+		// Not in the runtime's poller: wait on a thread of its own.
+		rc.Control(func(fd uintptr) {
+			p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+			for {
+				if _, err := unix.Poll(p, -1); err != unix.EINTR {
+					return
+				}
+			}
+		})
+	}
+	if ws, ok := exitInfo(rc); ok {
+		return ws
+	}
+	pidfd.SetReadDeadline(time.Now().Add(reapGrace))
+	pollUntil(rc, unix.POLLHUP)
+	ws, _ := exitInfo(rc)
+	return ws
+}
+
+// pollUntil waits in the runtime's poller until the descriptor reports one
+// of events; false if the wait ended otherwise (deadline, not pollable).
+func pollUntil(rc syscall.RawConn, events int16) bool {
+	err := rc.Read(func(fd uintptr) bool {
+		p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		n, err := unix.Poll(p, 0)
+		return err == nil && n > 0 && p[0].Revents&events != 0
+	})
+	return err == nil
+}
+
+// exitInfo asks the kernel for the exit status of the process behind a
+// pidfd. It is there once the process has been reaped, on Linux ≥ 6.15;
+// otherwise the status is unknownExit and ok is false.
+func exitInfo(rc syscall.RawConn) (ws syscall.WaitStatus, ok bool) {
+	info := unix.PidfdInfo{Mask: unix.PIDFD_INFO_EXIT}
+	var err error
+	rc.Control(func(fd uintptr) { err = unix.IoctlPidfdInfo(int(fd), &info) })
+	if err != nil || info.Mask&unix.PIDFD_INFO_EXIT == 0 {
+		return unknownExit, false
+	}
+	return syscall.WaitStatus(info.Exit_code), true
+}
