@@ -12,7 +12,11 @@ type Applet struct {
 }
 
 // registry is sorted by name; TestRegistrySorted keeps it so.
-var registry = []Applet{}
+var registry = []Applet{
+	{Name: "readproctitle", Run: runReadproctitle},
+	{Name: "tai64n", Run: runTai64n},
+	{Name: "tai64nlocal", Run: runTai64nlocal},
+}
 
 // Lookup finds an applet by its exact name.
 func Lookup(name string) (Applet, bool) {
