@@ -15,7 +15,7 @@ type tzfile struct {
 	idx    []uint8 // the type each transition switches to
 	types  []ttinfo
 	footer *rules // the footer TZ string's rules; nil when there is none
-	stdoff int64 // see lastStdOffset
+	stdoff int64  // see lastStdOffset
 }
 
 type ttinfo struct {
