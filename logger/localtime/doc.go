@@ -18,8 +18,9 @@
 //     subtracting 1900, as struct tm stores it).
 //
 // One deliberate difference: zones with leap seconds ("right/...") are read
-// as their POSIX counterparts, with the leap seconds taken out of the
-// transition times and not applied to the result (COMPAT §13.15).
+// as their POSIX counterparts (COMPAT §13.15): the same path without
+// "right/", or where there is none, the file itself with the leap seconds
+// taken out of its transition times. Leap seconds are never applied.
 //
 // The package never reads the process environment itself; callers pass TZ
 // and TZDIR. A Zone keeps glibc's cache of the last year's DST change times,

@@ -49,9 +49,20 @@ func readFile(name, tzdir string) *tzfile {
 	if err != nil {
 		return nil
 	}
-	f, ok := decode(data)
+	f, leaps, ok := decode(data)
 	if !ok {
 		return nil
+	}
+	if leaps {
+		// A right/ zone: use its POSIX counterpart, the same path without
+		// "right/". zic writes right/ files without the footer rules after
+		// the end of the leap-second table, so correcting the transitions
+		// alone would freeze the zone then.
+		if before, after, found := strings.Cut(name, "/right/"); found {
+			if posix := readFile(before+"/"+after, tzdir); posix != nil {
+				return posix
+			}
+		}
 	}
 	return f
 }
@@ -143,26 +154,26 @@ func (r *tzifReader) header() (h tzifHeader, ok bool) {
 
 // decode parses TZif data with glibc's checks: version 2+ files are read
 // from their 64-bit part, types need a 0/1 DST flag and a name index within
-// the names, transitions need a valid type. Zones with leap seconds are
-// turned into their POSIX counterparts (see the package comment).
-func decode(data []byte) (*tzfile, bool) {
+// the names, transitions need a valid type. Leap seconds are taken out of
+// the transition times, and reported.
+func decode(data []byte) (f *tzfile, leaps bool, ok bool) {
 	r := &tzifReader{data: data}
 	h, ok := r.header()
 	if !ok {
-		return nil, false
+		return nil, false, false
 	}
 	width := uint64(4)
 	if h.version != 0 {
 		width = 8
 		r.bytes(h.times*5 + h.typeCount*6 + h.chars + h.leaps*8 + h.isstd + h.isgmt)
 		if h, ok = r.header(); !ok {
-			return nil, false
+			return nil, false, false
 		}
 	}
 	if h.typeCount == 0 {
-		return nil, false // glibc asserts and aborts
+		return nil, false, false // glibc asserts and aborts
 	}
-	f := &tzfile{trans: make([]int64, 0, min(h.times, maxFileSize))}
+	f = &tzfile{trans: make([]int64, 0, min(h.times, uint64(len(r.data))/width))}
 	for range h.times {
 		if width == 8 {
 			f.trans = append(f.trans, r.int64())
@@ -170,25 +181,25 @@ func decode(data []byte) (*tzfile, bool) {
 			f.trans = append(f.trans, r.int32())
 		}
 		if r.short {
-			return nil, false
+			return nil, false, false
 		}
 	}
 	f.idx = bytes.Clone(r.bytes(h.times))
 	for _, i := range f.idx {
 		if uint64(i) >= h.typeCount {
-			return nil, false
+			return nil, false, false
 		}
 	}
 	for range h.typeCount {
 		b := r.bytes(6)
 		if b == nil || b[4] > 1 || uint64(b[5]) > h.chars {
-			return nil, false
+			return nil, false, false
 		}
 		f.types = append(f.types, ttinfo{offset: int64(int32(binary.BigEndian.Uint32(b))), isdst: b[4] == 1})
 	}
 	r.bytes(h.chars)
 	type leap struct{ at, correction int64 }
-	var leaps []leap
+	var leapTable []leap
 	for range h.leaps {
 		var l leap
 		if width == 8 {
@@ -197,7 +208,10 @@ func decode(data []byte) (*tzfile, bool) {
 			l.at = r.int32()
 		}
 		l.correction = r.int32()
-		leaps = append(leaps, l)
+		if r.short {
+			return nil, false, false
+		}
+		leapTable = append(leapTable, l)
 	}
 	for i, b := range r.bytes(h.isstd) {
 		f.types[i].isstd = b != 0
@@ -206,14 +220,14 @@ func decode(data []byte) (*tzfile, bool) {
 		f.types[i].isgmt = b != 0
 	}
 	if r.short {
-		return nil, false
+		return nil, false, false
 	}
 	if width == 8 {
 		// "\n" TZ-string "\n"; glibc rejects a file without room for both
 		// newlines, and ignores a footer that does not start with one.
 		rest := r.data
 		if len(rest) < 2 {
-			return nil, false
+			return nil, false, false
 		}
 		if rest[0] == '\n' {
 			spec, _, _ := strings.Cut(string(rest[1:len(rest)-1]), "\x00")
@@ -227,15 +241,15 @@ func decode(data []byte) (*tzfile, bool) {
 		}
 	}
 	// Leap-second zones count leap seconds in their transition times; take
-	// out the correction in force at each to get the POSIX counterpart.
+	// out the correction in force at each.
 	for i, t := range f.trans {
-		k := sort.Search(len(leaps), func(k int) bool { return leaps[k].at > t })
+		k := sort.Search(len(leapTable), func(k int) bool { return leapTable[k].at > t })
 		if k > 0 {
-			f.trans[i] = t - leaps[k-1].correction
+			f.trans[i] = t - leapTable[k-1].correction
 		}
 	}
 	f.stdoff = f.lastStdOffset()
-	return f, true
+	return f, len(leapTable) > 0, true
 }
 
 // lastStdOffset is the offset of the latest standard-time type transitioned
