@@ -60,6 +60,44 @@ func TestTai64nDifferential(t *testing.T) {
 	}
 }
 
+// TestTai64nWritesBeforeReading: each line is stamped when it arrives and
+// written out before the next read, a partial line included, so a slow
+// writer's lines appear at once, each with its own time.
+func TestTai64nWritesBeforeReading(t *testing.T) {
+	requireDebian(t, "tai64n")
+	for _, bin := range []string{debianBin, binDir} {
+		t.Run(bin, func(t *testing.T) {
+			before := time.Now()
+			p := startPiped(t, filepath.Join(bin, "tai64n"), "tai64n")
+			for _, step := range []struct{ input, output string }{
+				{"first\n", "@STAMP first\n"},
+				{"sec", "@STAMP first\n@STAMP sec"},
+				{"ond\n", "@STAMP first\n@STAMP second\n"},
+				{"\n", "@STAMP first\n@STAMP second\n@STAMP \n"},
+			} {
+				p.write(t, step.input)
+				waitFor(t, fmt.Sprintf("output %q after writing %q", step.output, step.input), func() (bool, error) {
+					out := p.stdout.String()
+					return normaliseStamps(result{Stdout: out}).Stdout == step.output, fmt.Errorf("output is %q", out)
+				})
+			}
+			if code := p.exit(t); code != 0 {
+				t.Errorf("exit %d at end of input, want 0", code)
+			}
+			// Each line was written only after the previous one came out,
+			// so no two share a stamp.
+			out := p.stdout.String()
+			checkStamps(t, out, before, time.Now())
+			stamps := stampRE.FindAllString(out, -1)
+			for i := 1; i < len(stamps); i++ {
+				if stamps[i] == stamps[i-1] {
+					t.Errorf("lines written apart got the same stamp: %q", out)
+				}
+			}
+		})
+	}
+}
+
 // checkStamps checks every line's stamp: the TAI64N text form with
 // microseconds + 500 ns as 0.76 writes, taken between before and after, and
 // never going back.
@@ -242,9 +280,10 @@ func TestTai64nlocalNeverCrashes(t *testing.T) {
 
 // piped is a running program whose stdin the test writes.
 type piped struct {
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	done  chan struct{} // closed once the program has been waited for
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stdout *lockedBuffer
+	done   chan struct{} // closed once the program has been waited for
 }
 
 // startPiped starts the program at path as argv with a pipe on stdin;
@@ -258,10 +297,12 @@ func startPiped(t *testing.T, path string, argv ...string) *piped {
 	if err != nil {
 		t.Fatal(err)
 	}
+	stdout := new(lockedBuffer)
+	x.Stdout = stdout
 	if err := x.Start(); err != nil {
 		t.Fatalf("starting %q: %v", argv, err)
 	}
-	p := &piped{cmd: x, stdin: stdin, done: make(chan struct{})}
+	p := &piped{cmd: x, stdin: stdin, stdout: stdout, done: make(chan struct{})}
 	go func() {
 		x.Wait()
 		close(p.done)
