@@ -91,7 +91,7 @@ func TestHexValue(t *testing.T) {
 			want = c - 'a' + 10
 		}
 		if got := HexValue(byte(c)); got != want {
-			t.Errorf("HexValue(%q) = %d, want %d", c, got, want)
+			t.Errorf("HexValue(%q) = %d, want %d", byte(c), got, want)
 		}
 	}
 }
