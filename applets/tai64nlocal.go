@@ -109,12 +109,13 @@ func (l *localizer) appendLocal(dst []byte) []byte {
 	unix := int64(l.sec - tai64.Base)
 	if !l.cached || unix != l.cachedUnix {
 		tm, ok := l.zone.Convert(unix)
-		l.cached, l.converted = l.converted, true
+		first := !l.converted
+		l.converted = true
 		if !ok {
 			l.cached = false
 			return append(dst, l.stamp...)
 		}
-		l.cachedUnix, l.cachedText = unix, appendTm(l.cachedText[:0], tm)
+		l.cached, l.cachedUnix, l.cachedText = !first, unix, appendTm(l.cachedText[:0], tm)
 	}
 	dst = append(dst, l.cachedText...)
 	return appendPadded(dst, uint64(l.nano), 9)
