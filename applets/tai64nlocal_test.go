@@ -2,6 +2,8 @@ package applets
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -107,4 +109,25 @@ func FuzzTai64nlocal(f *testing.F) {
 			t.Fatalf("input without stamps changed: %q", whole)
 		}
 	})
+}
+
+// TestTai64nlocalFirstConversionNotReused: with posixrules' transitions,
+// glibc answers the first call differently (localtime.Zone.Convert), so the
+// same second on the next line is converted again, as Debian's does:
+// 2026-11-01 05:00 UTC prints as 02:00 first, then 03:00.
+func TestTai64nlocalFirstConversionNotReused(t *testing.T) {
+	rules, err := os.ReadFile("/usr/share/zoneinfo/America/New_York")
+	if err != nil {
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "posixrules"), rules, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	line := "@400000006ae6c75a0000000a x\n" // 1793509200
+	stdout, _, _ := stampRun(runTai64nlocal, "tai64nlocal", []string{"TZ=ABC3DEF", "TZDIR=" + dir}, strings.NewReader(line+line+line))
+	want := "2026-11-01 02:00:00.000000010 x\n2026-11-01 03:00:00.000000010 x\n2026-11-01 03:00:00.000000010 x\n"
+	if diff := cmp.Diff(want, stdout); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
 }

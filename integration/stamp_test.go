@@ -227,6 +227,21 @@ func TestTai64nlocalDifferential(t *testing.T) {
 	}
 }
 
+// TestTai64nlocalFirstLineDifferential: for a DST zone without rules glibc
+// converts its first call differently from the rest; the first line here
+// falls where that shows.
+func TestTai64nlocalFirstLineDifferential(t *testing.T) {
+	requireDebian(t, "tai64nlocal")
+	line := stampLine(1793509200, 10, " x\n") // 2026-11-01 05:00 UTC
+	for _, tz := range []string{"TZ=ABC3DEF", "TZ=CET+0EST", "TZ=EST5EDT,"} {
+		want := cmd{Stdin: line + line, Env: []string{tz}, Bin: debianBin}.run(t, "tai64nlocal")
+		got := cmd{Stdin: line + line, Env: []string{tz}}.run(t, "tai64nlocal")
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: Debian vs gotools (-want +got)\n%s", tz, diff)
+		}
+	}
+}
+
 // TestTai64nlocalDocumentedExample is COMPAT §6.2's US/Pacific example.
 func TestTai64nlocalDocumentedExample(t *testing.T) {
 	requireDebian(t, "tai64nlocal")
