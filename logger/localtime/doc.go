@@ -3,11 +3,12 @@
 // Debian's tai64nlocal prints for the same TZ.
 //
 // Go's time package is not enough for that: it reads only zone names from
-// TZ, not POSIX TZ strings such as "EST5EDT,M3.2.0,M11.1.0" or "JST-9"; it
-// picks a different zone before a zone file's first transition; and it does
-// not reproduce glibc's treatment of a TZ string that names a DST zone
-// without rules (the rules of the "posixrules" file, shifted to the given
-// offsets). This package follows glibc 2.36 instead:
+// TZ, not POSIX TZ strings such as "EST5EDT,M3.2.0,M11.1.0" or "JST-9", and
+// it does not reproduce glibc's leniencies and quirks: numbers read by
+// sscanf, a TZ string naming a DST zone without rules getting the
+// transitions of the "posixrules" file shifted to its offsets, C int
+// arithmetic for far years. This package follows glibc 2.36 instead, checked
+// against Debian's tai64nlocal by the integration tests:
 //
 //   - TZ unset means the file /etc/localtime; TZ="" means "Universal"; one
 //     leading ':' is ignored; a value is first tried as a zone file (relative
