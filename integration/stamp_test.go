@@ -135,6 +135,9 @@ func runFiles(t *testing.T, bin string, stdin, stdout *os.File, argv ...string) 
 	if err != nil && !errors.As(err, &exit) {
 		t.Fatalf("running %q: %v", argv, err)
 	}
+	if ws, ok := x.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return stderr.String(), 128 + int(ws.Signal())
+	}
 	return stderr.String(), x.ProcessState.ExitCode()
 }
 
@@ -157,6 +160,15 @@ func TestStampIOErrorsDifferential(t *testing.T) {
 		{"stdin is a directory", func() *os.File { return open("/", os.O_RDONLY) }, func() *os.File { return open(os.DevNull, os.O_WRONLY) }},
 		{"stdout is full", func() *os.File { return open(input, os.O_RDONLY) }, func() *os.File { return open("/dev/full", os.O_WRONLY) }},
 		{"stdout is read-only", func() *os.File { return open(input, os.O_RDONLY) }, func() *os.File { return open(input, os.O_RDONLY) }},
+		{"stdout is a pipe nobody reads", func() *os.File { return open(input, os.O_RDONLY) }, func() *os.File {
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Close()
+			t.Cleanup(func() { w.Close() })
+			return w
+		}},
 	}
 	for _, c := range cases {
 		for _, argv := range [][]string{{"tai64n"}, {"tai64nlocal"}, {"readproctitle", "x", "......"}} {
