@@ -28,6 +28,7 @@ func registry() []Applet {
 		{Name: "matchtest", Hidden: true, Run: runMatchtest},
 		{Name: "multilog", Run: runMultilog},
 		{Name: "pgrphack", Chain: true, Run: runPgrphack},
+		{Name: "readproctitle", Run: runReadproctitle},
 		{Name: "setlock", Chain: true, Run: runSetlock},
 		{Name: "setuidgid", Chain: true, Run: runSetuidgid},
 		{Name: "softlimit", Chain: true, Run: runSoftlimit},
@@ -38,6 +39,8 @@ func registry() []Applet {
 		{Name: "svscanboot", Run: runSvscanboot},
 		{Name: "svstat", Run: runSvstat},
 		{Name: "svwait", Run: runSvwait},
+		{Name: "tai64n", Run: runTai64n},
+		{Name: "tai64nlocal", Run: runTai64nlocal},
 	}
 }
 

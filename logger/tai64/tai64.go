@@ -54,16 +54,21 @@ func Unpack(b []byte) (N, error) {
 
 const hexDigits = "0123456789abcdef"
 
-// AppendText appends "@" and 24 lowercase hex digits.
+// AppendText appends "@" and 24 lowercase hex digits. It fills a fixed
+// array first: tai64n calls it once per line.
 func (n N) AppendText(b []byte) []byte {
-	b = append(b, '@')
-	for shift := 60; shift >= 0; shift -= 4 {
-		b = append(b, hexDigits[n.Sec>>uint(shift)&15])
+	var text [TextLen]byte
+	text[0] = '@'
+	sec, nano := n.Sec, n.Nano
+	for i := 16; i >= 1; i-- {
+		text[i] = hexDigits[sec&15]
+		sec >>= 4
 	}
-	for shift := 28; shift >= 0; shift -= 4 {
-		b = append(b, hexDigits[n.Nano>>uint(shift)&15])
+	for i := TextLen - 1; i >= 17; i-- {
+		text[i] = hexDigits[nano&15]
+		nano >>= 4
 	}
-	return b
+	return append(b, text[:]...)
 }
 
 // String is the 25-character text form.
@@ -81,7 +86,7 @@ func ParseText(s string) (N, error) {
 	}
 	var v [2]uint64
 	for i := 1; i < TextLen; i++ {
-		d := hexValue(s[i])
+		d := HexValue(s[i])
 		if d < 0 {
 			return N{}, errText
 		}
@@ -94,7 +99,8 @@ func ParseText(s string) (N, error) {
 	return N{Sec: v[0], Nano: uint32(v[1])}, nil
 }
 
-func hexValue(c byte) int {
+// HexValue is the value of a lowercase hex digit, or -1.
+func HexValue(c byte) int {
 	switch {
 	case '0' <= c && c <= '9':
 		return int(c - '0')

@@ -59,3 +59,39 @@ func FuzzTAI64NRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+func TestTextGolden(t *testing.T) {
+	tests := []struct {
+		n    N
+		want string
+	}{
+		{N{}, "@000000000000000000000000"},
+		{N{Base, 0}, "@400000000000000a00000000"},
+		{N{0x4000000037c219bf, 0x2ef02e94}, "@4000000037c219bf2ef02e94"},
+		{N{1<<64 - 1, 1<<32 - 1}, "@ffffffffffffffffffffffff"},
+		{N{0x0123456789abcdef, 0x89abcdef}, "@0123456789abcdef89abcdef"},
+	}
+	for _, tc := range tests {
+		if diff := cmp.Diff(tc.want, string(tc.n.AppendText([]byte{}))); diff != "" {
+			t.Errorf("%#v (-want +got)\n%s", tc.n, diff)
+		}
+	}
+	if diff := cmp.Diff("x@000000000000000000000000", string(N{}.AppendText([]byte("x")))); diff != "" {
+		t.Errorf("AppendText keeps what is there (-want +got)\n%s", diff)
+	}
+}
+
+func TestHexValue(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		want := -1
+		switch {
+		case '0' <= c && c <= '9':
+			want = c - '0'
+		case 'a' <= c && c <= 'f':
+			want = c - 'a' + 10
+		}
+		if got := HexValue(byte(c)); got != want {
+			t.Errorf("HexValue(%q) = %d, want %d", byte(c), got, want)
+		}
+	}
+}
