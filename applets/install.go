@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 
 	"github.com/spf13/pflag"
 )
@@ -24,6 +25,11 @@ func Install(p *Proc, args []string) error {
 		return p.Usage(synopsis)
 	}
 	dir := fs.Arg(0)
+	if fi, err := os.Stat(dir); err != nil {
+		return p.Unable("install into "+dir, bareErr(err))
+	} else if !fi.IsDir() {
+		return p.Unable("install into "+dir, syscall.ENOTDIR)
+	}
 	self, err := os.Executable()
 	if err == nil {
 		self, err = filepath.EvalSymlinks(self)
@@ -40,7 +46,7 @@ func Install(p *Proc, args []string) error {
 	failed := false
 	for _, name := range Listed() {
 		if err := installLink(filepath.Join(dir, name), target, *force); err != nil {
-			p.Warn("unable to link "+filepath.Join(dir, name), err)
+			p.Warn("unable to link "+filepath.Join(dir, name), bareErr(err))
 			failed = true
 		}
 	}
@@ -71,6 +77,20 @@ func installLink(path, target string, force bool) error {
 		return err
 	}
 	return nil
+}
+
+// bareErr strips the operation and paths Go adds (*os.PathError,
+// *os.LinkError), so messages name each path once.
+func bareErr(err error) error {
+	var pe *os.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Err
+	case errors.As(err, &le):
+		return le.Err
+	}
+	return err
 }
 
 type discard struct{}

@@ -62,3 +62,12 @@ func TestUnknownApplet(t *testing.T) {
 		t.Errorf("gotools --help: %v", r)
 	}
 }
+
+func TestInstallIntoMissingDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "nope")
+	r := cmd{}.run(t, gotoolsBin, "install", dir)
+	want := "gotools: fatal: unable to install into " + dir + ": file does not exist\n"
+	if r.Code != 111 || r.Stderr != want {
+		t.Errorf("got %v\nwant exit 111 and %q", r, want)
+	}
+}
