@@ -1,13 +1,19 @@
 // Command gotools is daemontools as one static multi-call binary. It runs the
 // applet named by basename(argv[0]), or by its first argument when called as
 // gotools (or under any name that is not an applet).
+
+// Go ≥ 1.25 keeps two cgroup files open for the life of the process to track
+// the container's CPU limit. Those descriptors (3 and 4) would push setlock's
+// lock descriptor, which 0.76 leaves on the lowest free descriptor, to 5.
+// Without container-aware GOMAXPROCS the runtime closes them after start-up.
+//
+//go:debug containermaxprocs=0
 package main
 
 import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -30,17 +36,15 @@ func newProc() *applets.Proc {
 		Files:  [3]*os.File{os.Stdin, os.Stdout, os.Stderr},
 		Env:    os.Environ(),
 		Exec:   unix.Exec,
+		Sys:    applets.RealSystem,
+		Self:   "/proc/self/exe",
 	}
 }
 
 // run dispatches argv and returns the exit status.
 func run(argv []string, p *applets.Proc) int {
-	name := ""
-	if len(argv) > 0 {
-		name = filepath.Base(argv[0])
-	}
-	if a, ok := applets.Lookup(name); ok {
-		return runApplet(a, p, argv[1:])
+	if a, args, ok := applets.Select(argv); ok {
+		return runApplet(a, p, args)
 	}
 	if len(argv) < 2 {
 		usage(p.Stderr)
@@ -59,9 +63,6 @@ func run(argv []string, p *applets.Proc) int {
 	case "install":
 		p.Name = "gotools"
 		return report(p, applets.Install(p, argv[2:]))
-	}
-	if a, ok := applets.Lookup(argv[1]); ok {
-		return runApplet(a, p, argv[2:])
 	}
 	fmt.Fprintf(p.Stderr, "gotools: fatal: unknown applet: %s\n", argv[1])
 	return applets.ExitUsage

@@ -14,7 +14,10 @@ type option struct {
 // starting with "--" (consumed); letters bundle; a letter followed by ':' in
 // spec takes an argument, attached or as the next word. There is no -h and
 // there are no long options. On error, bad is getopt's own line
-// ("NAME: illegal option -- c\n"), to be followed by the program's usage.
+// ("NAME: illegal option -- c\n"), to be followed by the program's usage,
+// and opts holds the options before the bad one: djb's programs act on each
+// option as getopt returns it, so an earlier one may fail first (softlimit's
+// bad number).
 func (p *Proc) getopt(args []string, spec string) (opts []option, operands []string, bad string) {
 	i := 0
 	for ; i < len(args); i++ {
@@ -30,7 +33,7 @@ func (p *Proc) getopt(args []string, spec string) (opts []option, operands []str
 			c := a[j]
 			k := strings.IndexByte(spec, c)
 			if c == ':' || k < 0 {
-				return nil, nil, p.Name + ": illegal option -- " + string(c) + "\n"
+				return opts, nil, p.Name + ": illegal option -- " + string(c) + "\n"
 			}
 			if k+1 >= len(spec) || spec[k+1] != ':' {
 				opts = append(opts, option{Letter: c})
@@ -43,10 +46,18 @@ func (p *Proc) getopt(args []string, spec string) (opts []option, operands []str
 				i++
 				opts = append(opts, option{c, args[i]})
 			default:
-				return nil, nil, p.Name + ": option requires an argument -- " + string(c) + "\n"
+				return opts, nil, p.Name + ": option requires an argument -- " + string(c) + "\n"
 			}
 			break
 		}
 	}
 	return opts, args[i:], ""
+}
+
+// optUsage is the usage error after a getopt error: getopt's own line, then
+// NAME: usage: SYNOPSIS, exit 100.
+func (p *Proc) optUsage(bad, synopsis string) error {
+	e := p.Usage(synopsis).(*ExitError)
+	e.Msg = bad + e.Msg
+	return e
 }

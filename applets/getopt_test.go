@@ -28,6 +28,7 @@ func TestGetopt(t *testing.T) {
 		{"h is not special", []string{"-h"}, "u", nil, nil, "t: illegal option -- h\n"},
 		{"colon is never a letter", []string{"-:"}, "o:", nil, nil, "t: illegal option -- :\n"},
 		{"missing arg", []string{"-o"}, "o:", nil, nil, "t: option requires an argument -- o\n"},
+		{"options before the bad one", []string{"-o", "1", "-uZ"}, "uo:", []option{{'o', "1"}, {'u', ""}}, nil, "t: illegal option -- Z\n"},
 		{"no args", nil, "u", nil, []string{}, ""},
 	}
 	p := &Proc{Name: "t"}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"gotools/privdrop"
 )
 
 // Exit codes shared by every daemontools program (COMPAT §1.1).
@@ -26,6 +28,16 @@ type Proc struct {
 	Env   []string // KEY=VALUE; applets build new slices, never os.Setenv
 	// Exec replaces the process image (unix.Exec in production); tests record.
 	Exec func(path string, argv, env []string) error
+	// Sys makes the process-wide changes of chain-loaders (limits,
+	// credentials, session): RealSystem in production; tests record.
+	Sys System
+	// Self is the path of the running binary ("/proc/self/exe"). A
+	// chain-loader about to exec this same file as another chain-loader runs
+	// that applet in-process instead (chain.go); "" never fuses.
+	Self string
+
+	selfID   *fileID          // Self's device and inode, once looked up
+	deferred []privdrop.Limit // limits left for the final exec (chain.go)
 }
 
 // ExitError carries an exit status and the complete text to print on stderr

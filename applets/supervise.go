@@ -29,9 +29,11 @@ import (
 	"gotools/supervisor"
 )
 
+const superviseUsage = "supervise dir"
+
 func runSupervise(p *Proc, args []string) error {
 	if len(args) != 1 {
-		return p.Usage("supervise dir")
+		return p.Usage(superviseUsage)
 	}
 	name := args[0]
 	// The reaper and the TERM/INT handler come first, as 0.76 sets up its

@@ -244,7 +244,7 @@ func finishArgs(ws syscall.WaitStatus) (code, sig int) {
 // down ends a finishing phase: ./run and ./finish are both gone.
 func (m *machine) down(now time.Time) []effect {
 	m.phase, m.pid, m.procStart, m.finishBy = phaseDown, 0, 0, time.Time{}
-	if m.want == wantUp && !m.exit {
+	if m.want == wantUp && !m.exit && !m.pending { // pending: a u or o came while finishing
 		m.pending, m.restarting = true, true
 	}
 	effs := []effect{announce{}, notify{Event{Kind: Down}}}

@@ -18,7 +18,7 @@ type view struct {
 	Want                         want
 	Pid                          int
 	Exit, Paused, Pending, Done  bool
-	Ready                        bool
+	Ready, Restarting            bool
 	Restarts                     int
 	FinishBy, KillBy, Changed    time.Time
 	LastTry                      time.Time
@@ -28,7 +28,7 @@ type view struct {
 func viewOf(m *machine) view {
 	v := view{
 		Phase: m.phase, Want: m.want, Pid: m.pid, Exit: m.exit, Paused: m.paused,
-		Pending: m.pending, Done: m.done, Ready: m.ready, Restarts: m.restarts,
+		Pending: m.pending, Done: m.done, Ready: m.ready, Restarting: m.restarting, Restarts: m.restarts,
 		FinishBy: m.finishBy, KillBy: m.killBy, Changed: m.changed, LastTry: m.lastTry,
 	}
 	if m.exited {
@@ -92,7 +92,9 @@ func TestMachineSteps(t *testing.T) {
 			func(v *view) { v.Phase, v.Pid, v.Changed, v.Pending = phaseUp, 7, now, false },
 			[]effect{announce{}, notify{Event{Kind: Started, Pid: 7}}}},
 		{"starting: restart counts", with(downWantUp(), func(m *machine) { m.phase, m.pending, m.restarting = phaseStarting, false, true }), now, evStarted{pid: 7},
-			func(v *view) { v.Phase, v.Pid, v.Changed, v.Pending, v.Restarts = phaseUp, 7, now, false, 1 },
+			func(v *view) {
+				v.Phase, v.Pid, v.Changed, v.Pending, v.Restarts, v.Restarting = phaseUp, 7, now, false, 1, false
+			},
 			[]effect{announce{}, notify{Event{Kind: Started, Pid: 7}}}},
 		{"starting: exec fails, retried later", with(downWantUp(), func(m *machine) { m.phase, m.pending = phaseStarting, false }), now, evStartFailed{errNoExec},
 			func(v *view) { v.Phase, v.Pending = phaseDown, true },
@@ -166,11 +168,20 @@ func TestMachineSteps(t *testing.T) {
 		{"finishing: started", with(finishing(), func(m *machine) { m.pid, m.finishBy = 0, time.Time{} }), now, evStarted{pid: 201},
 			func(v *view) { v.Pid, v.FinishBy = 201, now.Add(finishLimit) }, []effect{announce{}}},
 		{"finishing: absent finish, restart due", with(finishing(), func(m *machine) { m.pid = 0 }), now, evStartFailed{},
-			func(v *view) { v.Phase, v.Pid, v.FinishBy, v.LastTry = phaseStarting, 0, time.Time{}, now },
+			func(v *view) {
+				v.Phase, v.Pid, v.FinishBy, v.LastTry, v.Restarting = phaseStarting, 0, time.Time{}, now, true
+			},
 			[]effect{announce{}, notify{Event{Kind: Down}}, startRun{}}},
 		{"finishing: finish exits in the pause", finishing(), soon, evExit{Exit{200, 0}},
-			func(v *view) { v.Phase, v.Pid, v.FinishBy, v.Pending = phaseDown, 0, time.Time{}, true },
+			func(v *view) {
+				v.Phase, v.Pid, v.FinishBy, v.Pending, v.Restarting = phaseDown, 0, time.Time{}, true, true
+			},
 			[]effect{announce{}, notify{Event{Kind: Down}}}},
+		{"finishing: u then finish exits: not a restart", with(finishing(), func(m *machine) { m.pending = true }), now, evExit{Exit{200, 0}},
+			func(v *view) {
+				v.Phase, v.Pid, v.FinishBy, v.Pending, v.LastTry = phaseStarting, 0, time.Time{}, false, now
+			},
+			[]effect{announce{}, notify{Event{Kind: Down}}, startRun{}}},
 		{"finishing: 125 is a permanent failure", finishing(), now, evExit{Exit{200, exit125}},
 			func(v *view) { v.Phase, v.Pid, v.FinishBy, v.Want = phaseDown, 0, time.Time{}, wantDown },
 			[]effect{announce{}, notify{Event{Kind: Down}}}},

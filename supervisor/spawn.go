@@ -172,8 +172,12 @@ func (f *forkSpawner) awaitReadiness(r *os.File, pid int) {
 }
 
 // procStartTime is field 22 of /proc/PID/stat (start time in clock ticks
-// after boot), or 0 if it cannot be read.
+// after boot), or 0 if it cannot be read, or if /proc belongs to another
+// PID namespace (then /proc/PID is some other process, or none).
 func procStartTime(pid int) uint64 {
+	if self, err := os.Readlink("/proc/self"); err != nil || self != strconv.Itoa(os.Getpid()) {
+		return 0
+	}
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0

@@ -1,0 +1,31 @@
+package applets
+
+import (
+	"strconv"
+
+	"gotools/envdir"
+	"gotools/privdrop"
+)
+
+// envuidgid account child...
+//
+// Runs child with GID and UID set to account's numeric ids (in that order,
+// replacing existing values as pathexec does, COMPAT §7.2), without changing
+// credentials. The account is looked up in /etc/passwd only (COMPAT §13.12);
+// the whole argument is the name.
+//
+// Exit codes: the child's; 100 usage; 111 unknown account or exec failure.
+func runEnvuidgid(p *Proc, args []string) error {
+	if len(args) < 2 {
+		return p.Usage("envuidgid account child")
+	}
+	a, err := privdrop.Lookup(args[0])
+	if err != nil {
+		return p.Fatal(ExitTemporary, "unknown account "+args[0], nil)
+	}
+	env := envdir.Apply(p.Env, []envdir.Edit{
+		{Name: "GID", Value: strconv.Itoa(a.GID)},
+		{Name: "UID", Value: strconv.Itoa(a.UID)},
+	})
+	return p.execChild(args[1:], env)
+}

@@ -1,0 +1,99 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// listFDs prints the shell's descriptors and what they point to (sh's own
+// are the ones it was exec'd with).
+const listFDs = `cd /proc/$$/fd && for f in *; do echo "$f $(readlink $f)"; done`
+
+// TestSetlockDifferential compares the descriptors the program gets, the
+// lock file's mode and contents, and every message with Debian's setlock.
+func TestSetlockDifferential(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "existing"), []byte("keep me\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "busy"), nil, 0o644)
+	holder, err := os.Open(filepath.Join(dir, "busy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	if err := syscall.Flock(int(holder.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	c := cmd{Dir: dir}
+	for _, argv := range [][]string{
+		{"setlock", "lk", "sh", "-c", listFDs},
+		{"setlock", "-n", "existing", "sh", "-c", "cat existing; stat -c %a existing"},
+		{"setlock", "-N", "fresh", "sh", "-c", "stat -c '%a %s' fresh"},
+		{"setlock", "held", "sh", "-c", "setlock -n held echo inner; echo $?; setlock -nx held echo inner; echo $?"},
+		{"setlock", "-n", "busy", "true"},
+		{"setlock", "-nx", "busy", "true"},
+		{"setlock", "-nxX", "busy", "true"},
+		{"setlock", "-xXx", "-n", "busy", "true"},
+		{"setlock", "missing/lk", "true"},
+		{"setlock", "-x", "missing/lk", "true"},
+		{"setlock", ".", "true"},
+		{"setlock", "-x", "lk2", "no-such-program"},
+		{"setlock", "lk3", "no-such-program"},
+		{"setlock"},
+		{"setlock", "lk4"},
+		{"setlock", "-q", "lk4", "true"},
+		{"setlock", "--", "lk5", "true"},
+	} {
+		t.Run(strings.Join(argv, " "), func(t *testing.T) { same(t, c, argv...) })
+	}
+}
+
+// TestPgrphackDifferential checks that the child leads its own session and
+// process group, as with Debian's pgrphack.
+func TestPgrphackDifferential(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "foo"), []byte("#!/bin/sh\n"), 0o644)
+	leader := `set -- $(cat /proc/$$/stat); [ $1 = $5 ] && echo pgrp leader; [ $1 = $6 ] && echo session leader; true`
+	if r := (cmd{}).run(t, "/bin/sh", "-c", leader); r.Stdout != "" {
+		t.Fatalf("the test's own shell already leads: %v", r)
+	}
+	for _, argv := range [][]string{
+		{"pgrphack", "sh", "-c", leader},
+		{"pgrphack", "pgrphack", "sh", "-c", leader},
+		{"pgrphack"},
+		{"pgrphack", "no-such-program"},
+	} {
+		t.Run(strings.Join(argv, " "), func(t *testing.T) { same(t, cmd{}, argv...) })
+	}
+	t.Run("access denied", func(t *testing.T) {
+		same(t, cmd{Dir: dir, Env: []string{"PATH=" + dir + ":/usr/bin"}}, "pgrphack", "foo")
+	})
+}
+
+// TestFghackDifferential compares exit codes, the 31 descriptors, waiting
+// for background descendants, and the messages with Debian's fghack.
+func TestFghackDifferential(t *testing.T) {
+	dir := t.TempDir()
+	c := cmd{Dir: dir}
+	for _, argv := range [][]string{
+		{"fghack", "sh", "-c", "exit 3"},
+		{"fghack", "sh", "-c", listFDs},
+		{"fghack", "sh", "-c", "(sleep 0.3; echo late > late) & exit 4"},
+		{"fghack", "sh", "-c", "kill -9 $$"},
+		{"fghack"},
+		{"fghack", "no-such-program"},
+		{"fghack", "./"},
+	} {
+		t.Run(strings.Join(argv, " "), func(t *testing.T) {
+			os.Remove(filepath.Join(dir, "late"))
+			same(t, c, argv...)
+			if strings.Contains(argv[len(argv)-1], "late") {
+				if b, _ := os.ReadFile(filepath.Join(dir, "late")); string(b) != "late\n" {
+					t.Errorf("gotools fghack returned before the background job wrote: %q", b)
+				}
+			}
+		})
+	}
+}

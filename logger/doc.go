@@ -1,0 +1,14 @@
+// Package logger is multilog as a library (COMPAT §2.5, §2.6, §5): the script
+// parser, the pattern matcher, line selection and the log directories
+// (current, rotation, archives, processors, state).
+//
+// It keeps no globals and never prints, exits or touches signal dispositions,
+// the umask or the working directory, so several loggers can run in one
+// process. The program around it maps signals to [Logger.Terminate] and
+// [Logger.Rotate], prints the warnings it is handed, and sets umask 022 as
+// multilog does (the modes below assume it).
+//
+// The pieces are separate so each can be tested on its own: [ParseScript] is
+// pure; [Match] is 0.76's matcher; lines.go cuts input into lines with the
+// 1000-byte window; dir.go owns one log directory.
+package logger

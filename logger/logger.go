@@ -1,0 +1,389 @@
+package logger
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"gotools/logger/tai64"
+)
+
+// DefaultPause is how long 0.76 waits before retrying a failed write,
+// rotation step or processor.
+const DefaultPause = 5 * time.Second
+
+// readSize is how much input Run asks for at once; lines are still handled
+// as 0.76's 1 KiB reads would have cut them.
+const readSize = 64 << 10
+
+// Config is what a Logger needs besides its input.
+type Config struct {
+	Script Script
+	Stdout io.Writer // action 1; nil discards
+	Stderr io.Writer // action e; nil discards
+	// ProcessorStderr is the processors' fd 2; nil leaves it closed.
+	ProcessorStderr *os.File
+	Env             []string // the processors' environment
+	// Warn reports a problem the logger survives, as 0.76's
+	// "multilog: warning: TEXT[: ERR]"; err may be nil.
+	Warn func(text string, err error)
+	// ProcessorError reports a processor that could not be started, which
+	// 0.76's forked child prints as "multilog: fatal: TEXT: ERR" before it
+	// exits 111; the logger counts the processor as failed and retries.
+	ProcessorError func(text string, err error)
+	Pause          time.Duration    // between retries; 0 means DefaultPause
+	Now            func() time.Time // clock for stamps and archive names; nil means time.Now
+}
+
+// Logger is one multilog: the script applied to one input.
+type Logger struct {
+	cfg      Config
+	base     int // the starting directory, which = files and dirs are relative to
+	status   []int
+	dirs     []*dir
+	wake     int // eventfd that interrupts Run's wait for input
+	cutter   lineCutter
+	sel      []bool           // per action: is the current line selected there
+	record   [Window + 1]byte // the = file record of the current line
+	stdout   *bufio.Writer    // action 1's output, written out before each wait for input
+	toStdout bool             // the current line goes to stdout
+	scratch  []byte           // action e's output line
+
+	terminate, rotate atomic.Bool
+	// lastErr is the last error a system call returned, which 0.76 prints
+	// (as a stale errno) when a processor crashes.
+	lastErr error
+}
+
+// Open does multilog's startup (COMPAT §5.1): it opens the = files and then
+// creates, locks and recovers each log directory, in script order. Any error
+// is fatal to multilog; the returned error says what failed, around its errno.
+func Open(cfg Config) (*Logger, error) {
+	l := &Logger{cfg: cfg, base: -1, wake: -1, lastErr: unix.ENOENT}
+	if l.cfg.Pause == 0 {
+		l.cfg.Pause = DefaultPause
+	}
+	if l.cfg.Now == nil {
+		l.cfg.Now = time.Now
+	}
+	if l.cfg.Warn == nil {
+		l.cfg.Warn = func(string, error) {}
+	}
+	if l.cfg.Stdout == nil {
+		l.cfg.Stdout = io.Discard
+	}
+	if l.cfg.Stderr == nil {
+		l.cfg.Stderr = io.Discard
+	}
+	if err := l.open(); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *Logger) open() error {
+	var err error
+	if l.base, err = unix.Open(".", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0); err != nil {
+		return fmt.Errorf("unable to switch to current directory: %w", err)
+	}
+	if l.wake, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK); err != nil {
+		return fmt.Errorf("unable to create eventfd: %w", err)
+	}
+	actions := l.cfg.Script.Actions
+	for i := range actions {
+		if actions[i].Kind != Status {
+			continue
+		}
+		path := actions[i].Path
+		fd, err := unix.Openat(l.base, path, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_APPEND|unix.O_CREAT|unix.O_CLOEXEC, 0o600)
+		if err != nil {
+			return fmt.Errorf("unable to create %s: %w", path, err)
+		}
+		unix.Close(fd)
+		if fd, err = unix.Openat(l.base, path, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0); err != nil {
+			return fmt.Errorf("unable to write %s: %w", path, err)
+		}
+		l.status = append(l.status, fd)
+	}
+	for i := range actions {
+		if actions[i].Kind != Dir {
+			continue
+		}
+		d, err := l.openDir(l.base, &actions[i])
+		l.dirs = append(l.dirs, d)
+		if err != nil {
+			return err
+		}
+	}
+	l.sel = make([]bool, len(actions))
+	if l.cfg.Script.Timestamp {
+		l.cutter.stamp = func(b []byte) []byte {
+			return append(tai64.FromTime(l.cfg.Now()).AppendText(b), ' ')
+		}
+	}
+	for i := range actions {
+		if actions[i].Kind == Stdout {
+			l.stdout = bufio.NewWriterSize(l.cfg.Stdout, readSize)
+			break
+		}
+	}
+	return nil
+}
+
+// Close releases the logger's descriptors (and with them its locks).
+func (l *Logger) Close() {
+	for _, d := range l.dirs {
+		d.close()
+	}
+	for _, fd := range append(l.status, l.base, l.wake) {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+	}
+	l.dirs, l.status, l.base, l.wake = nil, nil, -1, -1
+}
+
+// Terminate asks Run to finish as 0.76 does on SIGTERM (COMPAT §5.4): it
+// reads on only to the end of the current line, then ends as at end of input.
+// Safe to call from any goroutine.
+func (l *Logger) Terminate() {
+	l.terminate.Store(true)
+	l.wakeUp()
+}
+
+// Rotate asks Run to rotate every log directory whose current is not empty,
+// as 0.76 does on SIGALRM, the next time it needs input. Safe to call from
+// any goroutine.
+func (l *Logger) Rotate() {
+	l.rotate.Store(true)
+	l.wakeUp()
+}
+
+func (l *Logger) wakeUp() {
+	one := [8]byte{1}
+	unix.Write(l.wake, one[:])
+}
+
+// Run applies the script to input until end of input or Terminate, then
+// writes out everything, syncs each current to disk and marks it complete.
+// It never fails: write errors are warned about and retried until they stop.
+// A nil input is empty. Call Close only after Run has returned.
+func (l *Logger) Run(input *os.File) {
+	fd := -1
+	if input != nil {
+		if rc, err := input.SyscallConn(); err == nil {
+			rc.Control(func(f uintptr) { fd = int(f) })
+		}
+	}
+	buf := make([]byte, readSize)
+	atNewline := true
+	for {
+		l.flush()
+		if l.rotate.Swap(false) {
+			for _, d := range l.dirs {
+				if d.bytes > 0 {
+					d.rotate()
+				}
+			}
+		}
+		n := readSize
+		if l.terminate.Load() {
+			if atNewline {
+				break
+			}
+			// Finish the line one byte at a time and leave the rest unread.
+			n = 1
+		} else if !l.waitInput(fd) {
+			continue
+		}
+		n, err := unix.Read(fd, buf[:n])
+		if err == unix.EAGAIN {
+			// A non-blocking input (inherited so): wait for it, not spin.
+			unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, -1)
+			continue
+		}
+		if err == unix.EINTR {
+			continue
+		}
+		if n <= 0 {
+			break
+		}
+		atNewline = buf[n-1] == '\n'
+		l.process(buf[:n])
+	}
+	l.cutter.eof(l)
+	for _, d := range l.dirs {
+		d.quit()
+	}
+	l.flushStdout()
+	runtime.KeepAlive(input) // its descriptor was in use until here
+}
+
+// waitInput waits until fd is readable (or at end, or broken) and reports
+// whether it is; false means Terminate or Rotate woke it.
+func (l *Logger) waitInput(fd int) bool {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}, {Fd: int32(l.wake), Events: unix.POLLIN}}
+	if _, err := unix.Poll(fds, -1); err != nil {
+		return false
+	}
+	if fds[1].Revents != 0 {
+		var b [8]byte
+		unix.Read(l.wake, b[:])
+		return false
+	}
+	return fds[0].Revents != 0
+}
+
+// process handles bytes read from input as 0.76 would have read them,
+// 1 KiB at a time with its output buffers flushed before each read.
+func (l *Logger) process(p []byte) {
+	for len(p) > 0 {
+		n := min(readChunk, len(p))
+		for _, d := range l.dirs {
+			d.flushBuf()
+		}
+		l.cutter.feed(p[:n], l)
+		p = p[n:]
+	}
+}
+
+// flush gets everything accepted so far into the files and onto stdout;
+// it runs before every wait for input.
+func (l *Logger) flush() {
+	for _, d := range l.dirs {
+		d.flushBuf()
+		d.writeOut()
+	}
+	l.flushStdout()
+}
+
+func (l *Logger) flushStdout() {
+	if l.stdout != nil {
+		l.stdout.Flush()
+	}
+}
+
+// head runs the script on a line's window: e and = act at once, and the
+// window goes to the directories (and stdout) that selected it.
+func (l *Logger) head(w []byte) {
+	l.cfg.Script.Select(w, l.sel)
+	l.toStdout = false
+	recordReady := false
+	nstatus, ndir := 0, 0
+	for i := range l.cfg.Script.Actions {
+		selected := l.sel[i]
+		switch l.cfg.Script.Actions[i].Kind {
+		case Stderr:
+			if selected {
+				l.printStderr(w)
+			}
+		case Status:
+			if selected {
+				if !recordReady {
+					n := copy(l.record[:], w)
+					for j := n; j < len(l.record); j++ {
+						l.record[j] = '\n'
+					}
+					recordReady = true
+				}
+				l.writeStatus(l.status[nstatus], l.cfg.Script.Actions[i].Path)
+			}
+			nstatus++
+		case Dir:
+			l.dirs[ndir].selected = selected
+			ndir++
+		case Stdout:
+			l.toStdout = l.toStdout || selected
+		}
+	}
+	for _, d := range l.dirs {
+		if d.selected {
+			d.put(w)
+		}
+	}
+	if l.toStdout {
+		l.stdout.Write(w)
+	}
+}
+
+func (l *Logger) tail(p []byte) {
+	for _, d := range l.dirs {
+		if d.selected {
+			d.putBytes(p)
+		}
+	}
+	if l.toStdout {
+		l.stdout.Write(p)
+	}
+}
+
+var newline = []byte{'\n'}
+
+func (l *Logger) end() {
+	for _, d := range l.dirs {
+		if d.selected {
+			d.putBytes(newline)
+		}
+	}
+	if l.toStdout {
+		l.stdout.WriteByte('\n')
+	}
+}
+
+// printStderr is action e: lines over 200 bytes are cut to 200 and "...".
+func (l *Logger) printStderr(w []byte) {
+	if len(w) > 200 {
+		l.scratch = append(append(l.scratch[:0], w[:200]...), "...\n"...)
+	} else {
+		l.scratch = append(append(l.scratch[:0], w...), '\n')
+	}
+	l.cfg.Stderr.Write(l.scratch)
+}
+
+// writeStatus rewrites an = file with the 1001-byte record, retrying until
+// it succeeds.
+func (l *Logger) writeStatus(fd int, path string) {
+	for {
+		for {
+			_, err := unix.Seek(fd, 0, io.SeekStart)
+			if l.failed(err) == nil {
+				break
+			}
+			l.warn("unable to move to beginning of "+path+", pausing", err)
+			l.pause()
+		}
+		n, err := unix.Write(fd, l.record[:])
+		if n == len(l.record) {
+			return
+		}
+		if err == nil {
+			err = l.lastErr
+		}
+		l.warn("unable to write "+path+", pausing", l.failed(err))
+		l.pause()
+	}
+}
+
+func (l *Logger) warn(text string, err error) { l.cfg.Warn(text, err) }
+
+func (l *Logger) pause() {
+	t := time.NewTimer(l.cfg.Pause)
+	<-t.C
+}
+
+func (l *Logger) now() time.Time { return l.cfg.Now() }
+
+// failed records a failed system call's error for lastErr and returns err.
+func (l *Logger) failed(err error) error {
+	if err != nil {
+		l.lastErr = err
+	}
+	return err
+}
