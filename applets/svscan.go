@@ -31,8 +31,11 @@ package applets
 //     stops the tree when it stops for good: its ./run exited and will
 //     not be restarted (svc -d, svc -o, or ./finish exited 125). svscan
 //     then exits with that ./run's status (128+N for signal N).
-//   - As PID 1, svscan also survives the signals the Go runtime would
-//     otherwise die of when someone sends them (ABRT, SEGV, SYS, ...).
+//   - As PID 1, svscan survives the signals the Go runtime would
+//     otherwise die of when someone sends them (ABRT, SEGV, SYS, ...),
+//     and at the end of a shutdown the processes still left in its PID
+//     namespace (daemons that left their service's session) get TERM,
+//     then SIGKILL at the stop deadline, before svscan exits.
 //   - Exit status: 0 after a shutdown asked for by a signal, the
 //     essential ./run's or program's status otherwise.
 //
@@ -185,6 +188,7 @@ func svscan(p *Proc, dir string, stopTimeout time.Duration, command *supervisor.
 		Warn:        func(err error) { io.WriteString(p.Stderr, svscanMessage(p.Name, err)) },
 		StopTimeout: stopTimeout,
 		Command:     command,
+		Init:        os.Getpid() == 1,
 	})
 	go func() {
 		for sig := range sigs {

@@ -43,6 +43,10 @@ type ScanConfig struct {
 	// COMMAND` (scan_command.go): started after the first scan, and the
 	// tree is shut down when it exits.
 	Command *Command
+	// Init says that svscan is PID 1 of its PID namespace: at the end of
+	// a shutdown, the processes still left in the namespace get TERM
+	// (scan_init.go).
+	Init bool
 }
 
 // Ending is how a scanner's Run ended, for svscan's exit status.
@@ -218,7 +222,8 @@ func (s *Scanner) Run() (Ending, error) {
 			s.beginShutdown(syscall.SIGTERM)
 		}
 	}
-	var deadline <-chan time.Time
+	var deadline, sweep <-chan time.Time
+	passed := false // the stop deadline
 	for {
 		if s.stopping.Load() && deadline == nil {
 			deadline = time.After(s.cfg.StopTimeout)
@@ -259,10 +264,23 @@ func (s *Scanner) Run() (Ending, error) {
 		case sig := <-s.stop:
 			s.beginShutdown(sig)
 		case <-deadline:
+			passed = true
 			s.atDeadline()
+		case <-sweep:
 		}
 		if s.stopping.Load() && s.running == 0 && s.command == nil {
-			return s.ending, err
+			if !s.cfg.Init {
+				return s.ending, err
+			}
+			if sweep == nil {
+				sweep = beginSweep()
+			}
+			if passed {
+				killStragglers()
+			}
+			if passed || !stragglers() {
+				return s.ending, err
+			}
 		}
 	}
 }
