@@ -151,7 +151,7 @@ func NewScanner(cfg ScanConfig) *Scanner {
 		waiting: make(map[int32]*member),
 		events:  make(chan []inotifyEvent),
 		ended:   make(chan *member),
-		finals:  make(chan final),
+		finals:  make(chan final, 1),
 		rescan:  make(chan struct{}, 1),
 		stop:    make(chan syscall.Signal, 1),
 		forward: make(chan syscall.Signal, 4),
@@ -545,9 +545,12 @@ func (s *Scanner) observer(m *member) func(Event) {
 				stopGroup(ev.Pid)
 			}
 		case ev.Kind == Down && ev.Final && isEssential(dirfd):
+			// Never blocks: Run may be waiting for this goroutine
+			// (leaveWhenDown). A final already pending stops the tree
+			// first; this one changes nothing then.
 			select {
 			case s.finals <- final{name, last}:
-			case <-s.done:
+			default:
 			}
 		}
 	}
