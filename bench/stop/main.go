@@ -35,6 +35,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -92,7 +93,7 @@ func run(n, services int, gotools string) error {
 	fmt.Printf("Stop latency, %d services, median (max) of %d stops, ms:\n\n", services, n)
 	fmt.Println("| supervisor | services | services + loggers |")
 	fmt.Println("|---|---|---|")
-	for _, s := range suites {
+	for k, s := range suites {
 		if _, err := os.Stat(s.argv("")[0]); err != nil {
 			fmt.Fprintf(os.Stderr, "stop-bench: skipping %s: %v\n", s.name, err)
 			continue
@@ -101,7 +102,7 @@ func run(n, services int, gotools string) error {
 		for _, logged := range []bool{false, true} {
 			var times []time.Duration
 			for i := range n {
-				dir := filepath.Join(tmp, fmt.Sprintf("%d-%v-%d", len(cells), logged, i))
+				dir := filepath.Join(tmp, fmt.Sprintf("%d-%v-%d", k, logged, i))
 				d, err := measure(s, dir, services, logged)
 				if err != nil {
 					return fmt.Errorf("%s: %w", s.name, err)
@@ -161,16 +162,25 @@ func measure(s suite, dir string, services int, logged bool) (time.Duration, err
 	if err := syscall.Kill(target, s.stop); err != nil {
 		return 0, err
 	}
+	var late atomic.Bool
+	limit := time.AfterFunc(stopLimit, func() { late.Store(true); killChildren() })
+	defer limit.Stop()
 	for {
 		_, err := syscall.Wait4(-1, nil, 0, nil)
-		if errors.Is(err, syscall.ECHILD) {
+		switch {
+		case errors.Is(err, syscall.ECHILD) && late.Load():
+			return 0, fmt.Errorf("the tree in %s did not stop within %v", dir, stopLimit)
+		case errors.Is(err, syscall.ECHILD):
 			return time.Since(start), nil
-		}
-		if err != nil && !errors.Is(err, syscall.EINTR) {
+		case err != nil && !errors.Is(err, syscall.EINTR):
 			return 0, err
 		}
 	}
 }
+
+// stopLimit bounds a stop: a tree still running then is killed and the
+// measurement fails.
+const stopLimit = 60 * time.Second
 
 func write(path, text string) {
 	if err := os.WriteFile(path, []byte(text), 0o755); err != nil {
@@ -222,22 +232,28 @@ func onlyChild(pid int) (int, error) {
 }
 
 // killAll ends whatever is left after a failed measurement: the
-// supervisor's session and then every child of ours.
+// supervisor's session and then every child of ours, until none is left.
 func killAll(pid int) {
 	syscall.Kill(-pid, syscall.SIGKILL)
 	for {
 		if _, err := syscall.Wait4(-1, nil, syscall.WNOHANG, nil); err != nil {
 			return
 		}
-		kids, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", os.Getpid(), os.Getpid()))
-		if len(strings.Fields(string(kids))) == 0 {
-			return
-		}
-		for _, k := range strings.Fields(string(kids)) {
+		killChildren()
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// killChildren sends SIGKILL to every child of this process (whatever
+// was reparented to it included).
+func killChildren() {
+	tasks, _ := filepath.Glob("/proc/self/task/*/children")
+	for _, f := range tasks {
+		b, _ := os.ReadFile(f)
+		for _, k := range strings.Fields(string(b)) {
 			if p, err := strconv.Atoi(k); err == nil {
 				syscall.Kill(p, syscall.SIGKILL)
 			}
 		}
-		time.Sleep(time.Millisecond)
 	}
 }
