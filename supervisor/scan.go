@@ -228,6 +228,20 @@ func (s *Scanner) Run() (Ending, error) {
 		if s.stopping.Load() && deadline == nil {
 			deadline = time.After(s.cfg.StopTimeout)
 		}
+		if s.stopping.Load() && s.running == 0 && s.command == nil {
+			if !s.cfg.Init {
+				return s.ending, err
+			}
+			if sweep == nil {
+				sweep = beginSweep()
+			}
+			if passed {
+				killStragglers()
+			}
+			if passed || !stragglers() {
+				return s.ending, err
+			}
+		}
 		// The command's exit first: its process group must not be
 		// signalled once it may be gone.
 		select {
@@ -267,20 +281,6 @@ func (s *Scanner) Run() (Ending, error) {
 			passed = true
 			s.atDeadline()
 		case <-sweep:
-		}
-		if s.stopping.Load() && s.running == 0 && s.command == nil {
-			if !s.cfg.Init {
-				return s.ending, err
-			}
-			if sweep == nil {
-				sweep = beginSweep()
-			}
-			if passed {
-				killStragglers()
-			}
-			if passed || !stragglers() {
-				return s.ending, err
-			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -140,11 +141,15 @@ func TestScannerCommandStartFailure(t *testing.T) {
 	if err := os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := scanOnce(t, map[string]string{"a": sleeper}, []string{notExec}, nil)
-	if !errors.Is(err, syscall.EACCES) {
-		t.Errorf("Run: %v, want EACCES", err)
-	}
-	if want := "unable to run " + notExec + ": "; err == nil || err.Error()[:len(want)] != want {
-		t.Errorf("Run: %q, want it to start %q", err, want)
+	for _, tree := range []map[string]string{{"a": sleeper}, {}} {
+		start := time.Now()
+		_, err := scanOnce(t, tree, []string{notExec}, nil)
+		if !errors.Is(err, syscall.EACCES) || !strings.HasPrefix(err.Error(), "unable to run "+notExec+": ") {
+			t.Errorf("Run: %v, want unable to run %s: EACCES", err, notExec)
+		}
+		// Nothing is left to wait for: no scan interval, no deadline.
+		if d := time.Since(start); d > ScanInterval/2 {
+			t.Errorf("%d services: Run took %v", len(tree), d)
+		}
 	}
 }
