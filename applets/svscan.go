@@ -3,18 +3,41 @@ package applets
 // svscan — supervise every service directory of a directory (daemontools
 // 0.76, COMPAT §4.1).
 //
-//	svscan [--stop-timeout=DURATION] [dir]
+//	svscan [--stop-timeout=DURATION] [dir [-- program [arg ...]]]
 //
 // Supervises each subdirectory of dir (default: the current directory)
 // whose name does not start with a dot, symlinks followed, one service per
 // device and inode; when NAME/log is a directory it is supervised too and
 // reads NAME's output through a pipe svscan keeps for as long as the
 // service exists. The directory is read at start and every 5 seconds;
-// further arguments are ignored, as in 0.76. Each service directory gets
-// exactly the supervise/ files that supervise writes, so svc, svok and
-// svstat (gotools' or daemontools') work on it. Runs until TERM, INT or
-// QUIT; exits 0 once everything is down. `unable to chdir to DIR` exits
-// 111; a bad option exits 100.
+// further arguments are ignored, as in 0.76 (unless the second is --).
+// Each service directory gets exactly the supervise/ files that supervise
+// writes, so svc, svok and svstat (gotools' or daemontools') work on it.
+// Runs until TERM, INT or QUIT; exits 0 once everything is down. `unable
+// to chdir to DIR` exits 111; a bad option exits 100.
+//
+// Container mode (the container issue; README "Running in a container"):
+//   - `svscan DIR -- program [arg ...]` (COMPAT §13.13) starts the tree,
+//     then runs program, found in PATH, with svscan's stdout, stderr and
+//     stdin (the services then get /dev/null as stdin), in a process group
+//     of its own that takes the terminal's foreground when svscan has it.
+//     When program exits the tree is stopped, and svscan exits with
+//     program's status (128+N when signal N killed it). TERM, INT and
+//     QUIT to svscan go on to program's process group and stop the tree
+//     at the same time; program too gets SIGKILL at --stop-timeout. USR1
+//     and USR2 go on to program. If program cannot be found or run:
+//     `svscan: fatal: unable to run program: ERR`, 111.
+//   - A service directory (or NAME/log) holding a file named essential
+//     stops the tree when it stops for good: its ./run exited and will
+//     not be restarted (svc -d, svc -o, or ./finish exited 125). svscan
+//     then exits with that ./run's status (128+N for signal N).
+//   - As PID 1, svscan survives the signals the Go runtime would
+//     otherwise die of when someone sends them (ABRT, SEGV, SYS, ...),
+//     and at the end of a shutdown the processes still left in its PID
+//     namespace (daemons that left their service's session) get TERM,
+//     then SIGKILL at the stop deadline, before svscan exits.
+//   - Exit status: 0 after a shutdown asked for by a signal, the
+//     essential ./run's or program's status otherwise.
 //
 // Differences from 0.76, each from COMPAT §13:
 //   - §13.10: there are no supervise processes: every service is
@@ -50,7 +73,7 @@ import (
 	"gotools/supervisor"
 )
 
-const svscanUsage = "svscan [--stop-timeout=DURATION] [dir]"
+const svscanUsage = "svscan [--stop-timeout=DURATION] [dir [-- program [arg ...]]]"
 
 func runSvscan(p *Proc, args []string) error {
 	flags := pflag.NewFlagSet(p.Name, pflag.ContinueOnError)
@@ -75,14 +98,53 @@ func runSvscan(p *Proc, args []string) error {
 	if len(args) > 0 {
 		dir = args[0]
 	}
+	var command *supervisor.Command
 	if len(args) > 1 && args[1] == "--" {
-		// TODO(issue 6): svscan DIR -- COMMAND runs COMMAND in the foreground.
-		return p.Usage(svscanUsage)
+		if len(args) < 3 {
+			return p.Usage(svscanUsage)
+		}
+		var err error
+		if command, err = findCommand(args[2:], p.Env); err != nil {
+			return p.Unable("run "+args[2], err)
+		}
+		command.Stdin = p.Files[0]
 	}
-	return svscan(p, dir, *stopTimeout)
+	return svscan(p, dir, *stopTimeout, command)
 }
 
-func svscan(p *Proc, dir string, stopTimeout time.Duration) error {
+// findCommand looks argv[0] up in PATH in pathexec's order (COMPAT §1.5),
+// as execve would judge each candidate; the command is started later, once
+// the tree is up.
+func findCommand(argv []string, env []string) (*supervisor.Command, error) {
+	c := &supervisor.Command{Argv: argv}
+	err := pathexec(argv[0], searchPath(env), func(file string) error {
+		var st unix.Stat_t
+		if err := unix.Stat(file, &st); err != nil {
+			return err
+		}
+		if st.Mode&unix.S_IFMT != unix.S_IFREG {
+			return unix.EACCES // what execve says of anything but a file
+		}
+		if err := unix.Faccessat(unix.AT_FDCWD, file, unix.X_OK, unix.AT_EACCESS); err != nil {
+			return err
+		}
+		c.Path = file
+		return nil
+	})
+	return c, err
+}
+
+// pid1Signals are the signals the Go runtime dies of, with a stack dump,
+// when a process sends them and nothing catches them. A PID 1 must
+// survive them (`docker kill -s ABRT` would stop the whole container), so
+// there svscan catches and drops them. Caught, not ignored: children get
+// the default action back.
+var pid1Signals = []os.Signal{
+	syscall.SIGABRT, syscall.SIGBUS, syscall.SIGFPE, syscall.SIGILL,
+	syscall.SIGSEGV, syscall.SIGSTKFLT, syscall.SIGSYS, syscall.SIGTRAP,
+}
+
+func svscan(p *Proc, dir string, stopTimeout time.Duration, command *supervisor.Command) error {
 	// The reaper and the signal handlers come first: a PID 1 ignores
 	// every signal it has no handler for. SIGPIPE is caught (and dropped)
 	// rather than ignored, which children would inherit: a reader of our
@@ -91,39 +153,76 @@ func svscan(p *Proc, dir string, stopTimeout time.Duration) error {
 	defer reaper.Close()
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGPIPE)
-	defer signal.Stop(sigs)
-	if os.Getpid() != 1 {
+	if command != nil {
+		signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGUSR2)
+	}
+	if os.Getpid() == 1 {
+		signal.Notify(sigs, pid1Signals...)
+	} else {
 		// Orphans of our services are then reparented to us and reaped.
 		unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 	}
+	defer signal.Stop(sigs)
 
 	d, err := supervisor.OpenDir(dir)
 	if err != nil {
 		return p.Fatal(ExitTemporary, Errstr(err), nil)
 	}
 	defer d.Close()
+	stdin := p.Files[0]
+	if command != nil {
+		// The command owns stdin (a terminal, say); the services get
+		// none of it. Where /dev/null is missing they share it, as in 0.76.
+		if null, err := os.Open(os.DevNull); err == nil {
+			defer null.Close()
+			stdin = null
+		}
+	}
 	scanner := supervisor.NewScanner(supervisor.ScanConfig{
 		Dir:         d,
-		Stdin:       p.Files[0],
+		Stdin:       stdin,
 		Stdout:      p.Files[1],
 		Stderr:      p.Files[2],
 		Env:         p.Env,
 		Reaper:      reaper,
 		Warn:        func(err error) { io.WriteString(p.Stderr, svscanMessage(p.Name, err)) },
 		StopTimeout: stopTimeout,
+		Command:     command,
+		Init:        os.Getpid() == 1,
 	})
 	go func() {
 		for sig := range sigs {
 			switch sig {
 			case syscall.SIGHUP:
 				scanner.Rescan()
-			case syscall.SIGPIPE:
-			default:
-				scanner.Shutdown()
+			case syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT:
+				scanner.Shutdown(sig.(syscall.Signal))
+			case syscall.SIGUSR1, syscall.SIGUSR2:
+				scanner.Forward(sig.(syscall.Signal))
 			}
 		}
 	}()
-	return scanner.Run()
+	ending, err := scanner.Run()
+	if err != nil {
+		return p.Fatal(ExitTemporary, Errstr(err), nil)
+	}
+	if code := exitCode(ending.Status); code != 0 {
+		return Exit(code)
+	}
+	return nil
+}
+
+// exitCode is the exit status for a wait status: the exit code, or 128+N
+// when signal N killed the process, as a shell reports it. An adopted
+// ./run whose status the kernel did not tell (COMPAT §13.10) gives 111.
+func exitCode(ws syscall.WaitStatus) int {
+	switch {
+	case ws.Exited():
+		return ws.ExitStatus()
+	case ws.Signaled():
+		return 128 + int(ws.Signal())
+	}
+	return ExitTemporary
 }
 
 // svscanMessage words a scanner problem as 0.76 prints it: svscan's own

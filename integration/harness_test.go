@@ -79,6 +79,9 @@ type cmd struct {
 	// MountProc gives startIsolated's namespace its own /proc, so that
 	// pids read there are the namespace's (adoption needs it).
 	MountProc bool
+	// Unshare are more options for startIsolated's unshare (--root=DIR
+	// for a chroot, --net, ...).
+	Unshare []string
 }
 
 // debianBin is where Debian's daemontools package puts its programs.
@@ -196,7 +199,7 @@ func (c cmd) startIsolated(t *testing.T, argv ...string) *background {
 	if c.MountProc {
 		full = append(full, "--mount-proc")
 	}
-	full = append(append(full, path), argv[1:]...)
+	full = append(append(append(full, c.Unshare...), path), argv[1:]...)
 	x := exec.Command(full[0], full[1:]...)
 	x.Dir, x.Env = c.Dir, hermeticEnv(t, bin, c.Env)
 	x.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -273,10 +273,10 @@ func TestSvscanArguments(t *testing.T) {
 		{"svscan", "-x"},
 		{"svscan", "--stop-timeout=0", "."},
 		{"svscan", "--stop-timeout=soon", "."},
-		{"svscan", ".", "--", "true"}, // the container issue's foreground command
+		{"svscan", ".", "--"}, // a foreground command without the command
 	} {
 		t.Run(strings.Join(argv, " "), func(t *testing.T) {
-			want := result{Stderr: "svscan: usage: svscan [--stop-timeout=DURATION] [dir]\n", Code: 100}
+			want := result{Stderr: "svscan: usage: svscan [--stop-timeout=DURATION] [dir [-- program [arg ...]]]\n", Code: 100}
 			if got := (cmd{}).run(t, argv...); got != want {
 				t.Errorf("got %v\nwant %v", got, want)
 			}

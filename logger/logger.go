@@ -1,7 +1,6 @@
 package logger
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -51,7 +50,7 @@ type Logger struct {
 	cutter   lineCutter
 	sel      []bool           // per action: is the current line selected there
 	record   [Window + 1]byte // the = file record of the current line
-	stdout   *bufio.Writer    // action 1's output, written out before each wait for input
+	stdout   *lineWriter      // action 1's output, written out before each wait for input
 	toStdout bool             // the current line goes to stdout
 	scratch  []byte           // action e's output line
 
@@ -130,7 +129,7 @@ func (l *Logger) open() error {
 	}
 	for i := range actions {
 		if actions[i].Kind == Stdout {
-			l.stdout = bufio.NewWriterSize(l.cfg.Stdout, readSize)
+			l.stdout = newLineWriter(l.cfg.Stdout)
 			break
 		}
 	}
@@ -222,7 +221,9 @@ func (l *Logger) Run(input *os.File) {
 	for _, d := range l.dirs {
 		d.quit()
 	}
-	l.flushStdout()
+	if l.stdout != nil {
+		l.stdout.close()
+	}
 	runtime.KeepAlive(input) // its descriptor was in use until here
 }
 
@@ -266,7 +267,7 @@ func (l *Logger) flush() {
 
 func (l *Logger) flushStdout() {
 	if l.stdout != nil {
-		l.stdout.Flush()
+		l.stdout.flush()
 	}
 }
 
@@ -309,7 +310,7 @@ func (l *Logger) head(w []byte) {
 		}
 	}
 	if l.toStdout {
-		l.stdout.Write(w)
+		l.stdout.write(w)
 	}
 }
 
@@ -320,7 +321,7 @@ func (l *Logger) tail(p []byte) {
 		}
 	}
 	if l.toStdout {
-		l.stdout.Write(p)
+		l.stdout.write(p)
 	}
 }
 
@@ -333,7 +334,7 @@ func (l *Logger) end() {
 		}
 	}
 	if l.toStdout {
-		l.stdout.WriteByte('\n')
+		l.stdout.endLine()
 	}
 }
 

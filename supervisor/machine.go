@@ -247,7 +247,8 @@ func (m *machine) down(now time.Time) []effect {
 	if m.want == wantUp && !m.exit && !m.pending { // pending: a u or o came while finishing
 		m.pending, m.restarting = true, true
 	}
-	effs := []effect{announce{}, notify{Event{Kind: Down}}}
+	final := !m.pending && m.want != wantUp
+	effs := []effect{announce{}, notify{Event{Kind: Down, Final: final}}}
 	return m.startIfDue(now, effs)
 }
 

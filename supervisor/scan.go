@@ -39,6 +39,25 @@ type ScanConfig struct {
 	// StopTimeout is how long Shutdown waits after TERM before SIGKILL
 	// (DefaultStopTimeout if zero).
 	StopTimeout time.Duration
+	// Command, if set, is the foreground command of `svscan DIR --
+	// COMMAND` (scan_command.go): started after the first scan, and the
+	// tree is shut down when it exits.
+	Command *Command
+	// Init says that svscan is PID 1 of its PID namespace: at the end of
+	// a shutdown, the processes still left in the namespace get TERM
+	// (scan_init.go).
+	Init bool
+}
+
+// Ending is how a scanner's Run ended, for svscan's exit status.
+type Ending struct {
+	// Essential is the service (NAME, or NAME/log) whose stop for good
+	// made the tree stop, if an essential service did.
+	Essential string
+	// Status is the wait status svscan exits with: that essential
+	// ./run's last exit, else the foreground command's exit, else zero
+	// (a shutdown asked for by a signal).
+	Status syscall.WaitStatus
 }
 
 // ServiceError is a problem that 0.76 reports from a service's supervise
@@ -67,12 +86,22 @@ type Scanner struct {
 	// stopping is set when the shutdown begins; the services' own
 	// goroutines read it (see leftovers).
 	stopping atomic.Bool
+	ending   Ending
+	command  *foreground // nil without a command, or once it is reaped
 
-	events chan []inotifyEvent
-	ended  chan *member
-	rescan chan struct{}
-	stop   chan struct{}
-	done   chan struct{}
+	events  chan []inotifyEvent
+	ended   chan *member
+	finals  chan final
+	rescan  chan struct{}
+	stop    chan syscall.Signal
+	forward chan syscall.Signal
+	done    chan struct{}
+}
+
+// final is an essential service that stopped for good.
+type final struct {
+	name   string
+	status syscall.WaitStatus // its ./run's last exit
 }
 
 // fileID is what identifies a service: 0.76 compares device and inode, so
@@ -122,8 +151,10 @@ func NewScanner(cfg ScanConfig) *Scanner {
 		waiting: make(map[int32]*member),
 		events:  make(chan []inotifyEvent),
 		ended:   make(chan *member),
+		finals:  make(chan final, 1),
 		rescan:  make(chan struct{}, 1),
-		stop:    make(chan struct{}, 1),
+		stop:    make(chan syscall.Signal, 1),
+		forward: make(chan syscall.Signal, 4),
 		done:    make(chan struct{}),
 	}
 	w, err := newDirWatch()
@@ -147,9 +178,25 @@ func (s *Scanner) Rescan() { poke(s.rescan) }
 // Shutdown asks for the orderly stop of COMPAT §13.2: every main service
 // gets d and x at once; a logger is left to read its pipe to the end once
 // its main service is down; at the stop deadline whatever still runs gets
-// TERM (mains get SIGKILL there, loggers loggerStopTimeout later). Safe
-// from any goroutine.
-func (s *Scanner) Shutdown() { poke(s.stop) }
+// TERM (mains get SIGKILL there, loggers loggerStopTimeout later). sig is
+// the signal that asked for it (TERM, INT or QUIT): the foreground
+// command's process group gets it (then CONT), and SIGKILL at the
+// deadline. Safe from any goroutine.
+func (s *Scanner) Shutdown(sig syscall.Signal) {
+	select {
+	case s.stop <- sig:
+	default: // one request is pending already
+	}
+}
+
+// Forward passes sig on to the foreground command's process group, if
+// the command runs. Safe from any goroutine.
+func (s *Scanner) Forward(sig syscall.Signal) {
+	select {
+	case s.forward <- sig:
+	default: // signals coalesce
+	}
+}
 
 func poke(c chan struct{}) {
 	select {
@@ -159,15 +206,51 @@ func poke(c chan struct{}) {
 }
 
 // Run scans at once and then every ScanInterval, on HUP and as inotify
-// reports, until Shutdown has stopped every service. It returns nil.
-func (s *Scanner) Run() error {
+// reports; it starts the foreground command after the first scan. It
+// stops the tree on Shutdown, when the command exits or when an essential
+// service stops for good, and returns once every service has ended and
+// the command has been reaped. The error is a failure to start the
+// command (the tree is stopped then too).
+func (s *Scanner) Run() (Ending, error) {
 	defer s.release()
 	tick := time.NewTicker(ScanInterval)
 	defer tick.Stop()
 	s.scan()
-	stopping := false
-	var deadline <-chan time.Time
+	var err error
+	if s.cfg.Command != nil {
+		if s.command, err = s.startCommand(); err != nil {
+			s.beginShutdown(syscall.SIGTERM)
+		}
+	}
+	var deadline, sweep <-chan time.Time
+	passed := false // the stop deadline
 	for {
+		if s.stopping.Load() && deadline == nil {
+			deadline = time.After(s.cfg.StopTimeout)
+		}
+		if s.stopping.Load() && s.running == 0 && s.command == nil {
+			if !s.cfg.Init {
+				return s.ending, err
+			}
+			if sweep == nil {
+				sweep = beginSweep()
+			}
+			if passed {
+				killStragglers()
+			}
+			if passed || !stragglers() {
+				return s.ending, err
+			}
+		}
+		// The command's exit first: its process group must not be
+		// signalled once it may be gone.
+		select {
+		case ex := <-s.commandExits():
+			s.onCommandExit(ex)
+			continue
+		default:
+		}
+		stopping := s.stopping.Load()
 		select {
 		case <-tick.C:
 			if !stopping {
@@ -183,17 +266,21 @@ func (s *Scanner) Run() error {
 			}
 		case m := <-s.ended:
 			s.onEnded(m, stopping)
-		case <-s.stop:
+		case f := <-s.finals:
 			if !stopping {
-				stopping = true
-				s.beginShutdown()
-				deadline = time.After(s.cfg.StopTimeout)
+				s.ending = Ending{Essential: f.name, Status: f.status}
+				s.beginShutdown(syscall.SIGTERM)
 			}
+		case ex := <-s.commandExits():
+			s.onCommandExit(ex)
+		case sig := <-s.forward:
+			s.command.signal(sig)
+		case sig := <-s.stop:
+			s.beginShutdown(sig)
 		case <-deadline:
+			passed = true
 			s.atDeadline()
-		}
-		if stopping && s.running == 0 {
-			return nil
+		case <-sweep:
 		}
 	}
 }
@@ -407,10 +494,6 @@ func (s *Scanner) pair(sl *slot) error {
 // someone else, say) is retried at the next scan, as 0.76 restarts its
 // supervise.
 func (s *Scanner) start(m *member, stdin, stdout *os.File, stopTimeout time.Duration) {
-	var observe func(Event)
-	if !m.isLog() {
-		observe = s.leftovers
-	}
 	svc, err := Open(Config{
 		Name:        m.name,
 		Dir:         m.dir,
@@ -422,7 +505,7 @@ func (s *Scanner) start(m *member, stdin, stdout *os.File, stopTimeout time.Dura
 		Warn:        s.serviceWarn,
 		StopTimeout: stopTimeout,
 		Adopt:       true,
-		Observe:     observe,
+		Observe:     s.observer(m),
 	})
 	if err != nil {
 		s.warn(&ServiceError{Fatal: true, Err: err})
@@ -436,17 +519,57 @@ func (s *Scanner) start(m *member, stdin, stdout *os.File, stopTimeout time.Dura
 	}()
 }
 
-// leftovers is told of a main service's events, from its goroutine.
-// During a shutdown, once ./run has exited, what it left running in its
-// own process group (the sleep of a shell loop, say) gets TERM and CONT:
-// it would otherwise keep the log pipe open, and the logger would wait
-// for it to end. The group outlives ./run only while it has members,
-// and its id cannot be reused by another process until then.
-func (s *Scanner) leftovers(ev Event) {
-	if ev.Kind == Exited && s.stopping.Load() {
-		syscall.Kill(-ev.Pid, syscall.SIGTERM) // ESRCH: nothing left
-		syscall.Kill(-ev.Pid, syscall.SIGCONT)
+// observer is told of m's events, from its service's goroutine.
+//
+// During a shutdown, once a main ./run has exited, what it left running
+// in its own process group (the sleep of a shell loop, say) gets TERM and
+// CONT: it would otherwise keep the log pipe open, and the logger would
+// wait for it to end.
+//
+// When m stops for good (Event.Final) and its directory holds a file
+// named essential, the tree stops, and svscan exits with the status of
+// m's last ./run.
+func (s *Scanner) observer(m *member) func(Event) {
+	dirfd := int(m.dir.Fd())
+	name := m.name
+	if m.isLog() {
+		name = m.slot.name + "/log"
 	}
+	main := !m.isLog()
+	var last syscall.WaitStatus
+	return func(ev Event) {
+		switch {
+		case ev.Kind == Exited:
+			last = ev.Status
+			if main && s.stopping.Load() {
+				stopGroup(ev.Pid)
+			}
+		case ev.Kind == Down && ev.Final && isEssential(dirfd):
+			// Never blocks: Run may be waiting for this goroutine
+			// (leaveWhenDown). A final already pending stops the tree
+			// first; this one changes nothing then.
+			select {
+			case s.finals <- final{name, last}:
+			default:
+			}
+		}
+	}
+}
+
+// stopGroup sends TERM and CONT to what is left of process group pgid
+// after its leader has exited. The group outlives its leader only while
+// it has members, and its id cannot be reused by another process until
+// then; ESRCH means nothing is left.
+func stopGroup(pgid int) {
+	syscall.Kill(-pgid, syscall.SIGTERM)
+	syscall.Kill(-pgid, syscall.SIGCONT)
+}
+
+// isEssential reports whether the service directory dirfd holds a file
+// named essential.
+func isEssential(dirfd int) bool {
+	var st unix.Stat_t
+	return unix.Fstatat(dirfd, "essential", &st, 0) == nil
 }
 
 func (s *Scanner) serviceWarn(err error) {
@@ -490,9 +613,15 @@ func (s *Scanner) onEnded(m *member, stopping bool) {
 	}
 }
 
-// beginShutdown stops every main service and lets every logger drain.
-func (s *Scanner) beginShutdown() {
+// beginShutdown stops every main service and lets every logger drain;
+// the foreground command gets sig.
+func (s *Scanner) beginShutdown(sig syscall.Signal) {
+	if s.stopping.Load() {
+		return
+	}
 	s.stopping.Store(true)
+	s.command.signal(sig)
+	s.command.signal(syscall.SIGCONT)
 	for _, sl := range s.slots {
 		if sl.main.svc != nil {
 			sl.main.svc.Shutdown()
@@ -508,8 +637,10 @@ func (s *Scanner) beginShutdown() {
 // atDeadline stops the loggers still running at the stop deadline: they
 // have not read to end of input (a grandchild of the main service may
 // hold the pipe open, or the main itself is still dying). Main services
-// get their SIGKILL from their own Service at the same deadline.
+// get their SIGKILL from their own Service at the same deadline, and the
+// foreground command's process group gets it here.
 func (s *Scanner) atDeadline() {
+	s.command.signal(syscall.SIGKILL)
 	for _, sl := range s.slots {
 		if sl.log != nil && sl.log.svc != nil {
 			sl.log.svc.Shutdown()

@@ -59,6 +59,10 @@ type Event struct {
 	Kind   EventKind
 	Pid    int
 	Status syscall.WaitStatus // for Exited
+	// Final, for Down, says that ./run will not be started again unless
+	// someone asks: want is down or once (svc -d, svc -o, or ./finish
+	// exited 125). svscan's essential services stop the tree on it.
+	Final bool
 }
 
 // StartError is a failure to exec ./run or ./finish.
