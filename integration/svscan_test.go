@@ -848,11 +848,13 @@ func TestSvscanboot(t *testing.T) {
 	}
 	waitFor(t, "bad's error in readproctitle's title", func() (bool, error) {
 		for _, p := range nsProcs(t, tree.innerPid(t)) {
-			if p.Name != "readproctitle" {
-				continue
-			}
+			// Found by its argv, not its name: svscanboot starts it from
+			// its own executable, so the kernel names it after that file.
 			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p.Pid))
 			title := string(b)
+			if !strings.HasPrefix(title, "readproctitle\x00") {
+				continue
+			}
 			if !strings.HasPrefix(title, "readproctitle\x00service\x00errors:\x00...") || len(title) != len("readproctitle service errors: ")+401 {
 				return false, fmt.Errorf("title %q", title)
 			}
