@@ -103,13 +103,6 @@ func fakeService(t *testing.T, dir string, status []byte) (control *os.File) {
 	return control
 }
 
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // clientDirs builds the crafted directories of the differential tests in
 // base and returns their names, in a fixed order (svstat's status buffer
 // carries over from one directory to the next).
@@ -377,13 +370,5 @@ func runIntoClosedPipe(t *testing.T, bin, dir string, fd int, argv []string) int
 	} else {
 		x.Stderr = w
 	}
-	err = x.Run()
-	if exit, ok := err.(*exec.ExitError); ok {
-		if ws := exit.Sys().(syscall.WaitStatus); ws.Signaled() {
-			return 128 + int(ws.Signal())
-		}
-		return exit.ExitCode()
-	}
-	must(t, err)
-	return 0
+	return exitCode(t, x.Run())
 }

@@ -281,7 +281,7 @@ func TestSuperviseStartupErrors(t *testing.T) {
 		}, []string{"sv"}},
 		{"dangling supervise symlink is repaired, then locked", func(t *testing.T, parent string) {
 			os.Symlink("../elsewhere", filepath.Join(parent, "sv/supervise"))
-			lockHeld(t, parent, "elsewhere")
+			holdLock(t, filepath.Join(parent, "elsewhere/lock"))
 		}, []string{"sv"}},
 		{"supervise symlink target too long", func(t *testing.T, parent string) {
 			os.Symlink(strings.Repeat("x", 300), filepath.Join(parent, "sv/supervise"))
@@ -292,7 +292,7 @@ func TestSuperviseStartupErrors(t *testing.T) {
 		}, []string{"sv"}},
 		{"second supervise", func(t *testing.T, parent string) {
 			os.Mkdir(filepath.Join(parent, "sv/supervise"), 0o700)
-			lockHeld(t, parent, "sv/supervise")
+			holdLock(t, filepath.Join(parent, "sv/supervise/lock"))
 		}, []string{"sv"}},
 		{"control is a directory", func(t *testing.T, parent string) {
 			os.MkdirAll(filepath.Join(parent, "sv/supervise/control"), 0o700)
@@ -319,21 +319,6 @@ func TestSuperviseStartupErrors(t *testing.T) {
 				t.Errorf("exit %d: %v", results[1].Code, results[1])
 			}
 		})
-	}
-}
-
-// lockHeld creates PARENT/DIR/lock and holds an flock on it until the test
-// ends, as a running supervise would.
-func lockHeld(t *testing.T, parent, dir string) {
-	t.Helper()
-	os.MkdirAll(filepath.Join(parent, dir), 0o700)
-	f, err := os.OpenFile(filepath.Join(parent, dir, "lock"), os.O_WRONLY|os.O_CREATE, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		t.Fatal(err)
 	}
 }
 
