@@ -15,29 +15,11 @@ import (
 // Tests of what gotools' supervise does beyond 0.76: ./finish,
 // notification-fd readiness, supervise/xstatus and svwait.
 
-// readXstatus parses sv/supervise/xstatus into a map.
-func readXstatus(t *testing.T, parent string) map[string]string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(parent, "sv/supervise/xstatus"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
-		k, v, ok := strings.Cut(line, "=")
-		if !ok {
-			t.Fatalf("xstatus line %q", line)
-		}
-		m[k] = v
-	}
-	return m
-}
-
 func waitXstatus(t *testing.T, parent string, want map[string]string) map[string]string {
 	t.Helper()
 	var x map[string]string
 	waitFor(t, fmt.Sprint("xstatus ", want), func() (bool, error) {
-		x = readXstatus(t, parent)
+		x = xstatus(t, filepath.Join(parent, "sv"))
 		for k, v := range want {
 			if x[k] != v {
 				return false, fmt.Errorf("xstatus %v", x)
@@ -64,7 +46,7 @@ func TestFinishGetsExitCodeAndRunsBeforeRestart(t *testing.T) {
 	if got := svstat(t, parent); got != "sv: down S seconds, normally up, want up\n" {
 		t.Errorf("svstat while finishing: %q", got)
 	}
-	if got := fileLines(filepath.Join(parent, "sv/log")); !cmp.Equal(got, []string{"run", "finish", "3", "0"}) {
+	if got := readLines(t, filepath.Join(parent, "sv/log")); !cmp.Equal(got, []string{"run", "finish", "3", "0"}) {
 		t.Errorf("log %q: ./run restarted before ./finish ended", got)
 	}
 	// The 5 s time limit kills the lingering ./finish; then ./run restarts.
@@ -143,7 +125,7 @@ func TestReadinessAndSvwait(t *testing.T) {
 	if r := (cmd{Dir: parent}).run(t, "svwait", "-u", "-t", "10000", "sv"); r.Code != 0 {
 		t.Errorf("svwait -u on an up service: %v", r)
 	}
-	if x := readXstatus(t, parent); x["ready"] != "0" {
+	if x := xstatus(t, filepath.Join(parent, "sv")); x["ready"] != "0" {
 		t.Errorf("ready before readiness: %v", x)
 	}
 	r := cmd{Dir: parent}.run(t, "svwait", "-U", "-t", "300", "sv")
@@ -155,7 +137,7 @@ func TestReadinessAndSvwait(t *testing.T) {
 	if code := waiter.wait(t); code != 0 {
 		t.Errorf("svwait -U: exit %d, %s", code, waiter.Stderr.String())
 	}
-	x := readXstatus(t, parent)
+	x := xstatus(t, filepath.Join(parent, "sv"))
 	if x["ready"] != "1" || x["readysince"] < x["since"] {
 		t.Errorf("xstatus after readiness: %v", x)
 	}
@@ -253,5 +235,5 @@ func TestXStatusRecordsRestartsAndExit(t *testing.T) {
 // start times (it records none when /proc shows another namespace).
 func superviseSvOwnProc(t *testing.T, parent string) *background {
 	t.Helper()
-	return awaitSvok(t, parent, cmd{Dir: parent}.startIsolated(t, "/usr/bin/unshare", "--mount-proc", "supervise", "sv"))
+	return awaitSvok(t, parent, cmd{Dir: parent, MountProc: true}.startIsolated(t, "supervise", "sv"))
 }

@@ -13,6 +13,15 @@ import (
 
 // Small helpers shared by the tests of several programs.
 
+// recorderRun is a ./run that appends "start" and then the name of every
+// signal it gets to ./signals; TERM does not stop it (so svc -d leaves it
+// up, as with 0.76), KILL does.
+const recorderRun = `#!/bin/sh
+for s in HUP ALRM INT TERM CONT QUIT USR1 USR2 WINCH; do trap "echo $s >> signals" $s; done
+echo start >> signals
+while :; do sleep 1000 & wait $!; done
+`
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {

@@ -118,19 +118,6 @@ func statusTail(t *testing.T, parent string) string {
 	return fmt.Sprintf("%s %02x %02x", pid, b[16], b[17])
 }
 
-func fileLines(path string) []string {
-	b, _ := os.ReadFile(path)
-	return strings.Fields(string(b))
-}
-
-// signalRecorder logs each signal it gets into DIR/sigs (one name a line)
-// and "start" each time it starts; TERM does not stop it.
-const signalRecorder = `#!/bin/sh
-echo start >> sigs
-for s in HUP ALRM INT TERM QUIT USR1 USR2 WINCH CONT; do trap "echo $s >> sigs" $s; done
-while :; do sleep 1 & wait $!; done
-`
-
 // TestSuperviseControlLetters drives each supervise through every control
 // letter of 0.76 with Debian's svc and compares svstat, the status bytes
 // and the signals the run script received.
@@ -160,9 +147,9 @@ func TestSuperviseControlLetters(t *testing.T) {
 	}
 	for _, s := range supervisors {
 		t.Run(s.name, func(t *testing.T) {
-			parent := serviceTree(t, map[string]string{"run*": signalRecorder})
+			parent := serviceTree(t, map[string]string{"run*": recorderRun})
 			b := superviseSv(t, s.bin, parent)
-			sigs := filepath.Join(parent, "sv/sigs")
+			sigs := filepath.Join(parent, "sv/signals")
 			for _, step := range steps {
 				if step.svc != "" {
 					if r := debian(parent).run(t, "svc", step.svc, "sv"); r.Code != 0 || r.Stderr != "" {
@@ -172,7 +159,7 @@ func TestSuperviseControlLetters(t *testing.T) {
 				waitSvstat(t, parent, step.svstat)
 				if step.sigs != nil {
 					waitFor(t, fmt.Sprintf("signals %q after svc %s", step.sigs, step.svc), func() (bool, error) {
-						got := fileLines(sigs)
+						got := readLines(t, sigs)
 						return cmp.Equal(got, step.sigs), fmt.Errorf("got %q", got)
 					})
 				}
@@ -400,11 +387,10 @@ func TestSuperviseRunFailures(t *testing.T) {
 // cpuTicks is utime+stime of pid (clock ticks).
 func cpuTicks(t *testing.T, pid int) int {
 	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		t.Fatal(err)
+	f := procStat(pid)
+	if f == nil {
+		t.Fatalf("process %d is gone", pid)
 	}
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
 	u, _ := strconv.Atoi(f[11])
 	s, _ := strconv.Atoi(f[12])
 	return u + s
@@ -440,25 +426,25 @@ func TestSuperviseExtraLetters(t *testing.T) {
 	}
 	for _, s := range supervisors {
 		t.Run(s.name, func(t *testing.T) {
-			parent := serviceTree(t, map[string]string{"run*": signalRecorder})
+			parent := serviceTree(t, map[string]string{"run*": recorderRun})
 			superviseSv(t, s.bin, parent)
-			sigs := filepath.Join(parent, "sv/sigs")
-			waitFor(t, "start", func() (bool, error) { return len(fileLines(sigs)) == 1, nil })
+			sigs := filepath.Join(parent, "sv/signals")
+			waitFor(t, "start", func() (bool, error) { return len(readLines(t, sigs)) == 1, nil })
 			for _, c := range "q12w" {
 				// One letter at a time: a shell runs the traps of signals
 				// that arrive together in its own order.
-				n := len(fileLines(sigs))
+				n := len(readLines(t, sigs))
 				writeControl(t, parent, string(c))
 				if s.name == "gotools" {
-					waitFor(t, "signal for "+string(c), func() (bool, error) { return len(fileLines(sigs)) > n, nil })
+					waitFor(t, "signal for "+string(c), func() (bool, error) { return len(readLines(t, sigs)) > n, nil })
 				}
 			}
 			debian(parent).run(t, "svc", "-h", "sv")
 			waitFor(t, "HUP", func() (bool, error) {
-				got := fileLines(sigs)
+				got := readLines(t, sigs)
 				return len(got) > 0 && got[len(got)-1] == "HUP", fmt.Errorf("got %q", got)
 			})
-			if diff := cmp.Diff(want[s.name], fileLines(sigs)); diff != "" {
+			if diff := cmp.Diff(want[s.name], readLines(t, sigs)); diff != "" {
 				t.Errorf("signals (-want +got)\n%s", diff)
 			}
 		})
@@ -481,7 +467,7 @@ func writeControl(t *testing.T, parent, cmds string) {
 // ignored, and an svc -d behind it acts at once.
 func TestSuperviseJunkInControl(t *testing.T) {
 	requireDebian(t, "svc", "svok", "svstat")
-	parent := serviceTree(t, map[string]string{"run*": signalRecorder})
+	parent := serviceTree(t, map[string]string{"run*": recorderRun})
 	superviseSv(t, binDir, parent)
 	waitSvstat(t, parent, "sv: up (pid PID) S seconds\n")
 	junk := make([]byte, 1<<20)
@@ -497,7 +483,7 @@ func TestSuperviseJunkInControl(t *testing.T) {
 		t.Errorf("svc -d behind 1 MiB of junk took %v", d)
 	}
 	waitFor(t, "TERM and CONT", func() (bool, error) {
-		got := fileLines(filepath.Join(parent, "sv/sigs"))
+		got := readLines(t, filepath.Join(parent, "sv/signals"))
 		return cmp.Equal(got, []string{"start", "TERM", "CONT"}), fmt.Errorf("signals %q", got)
 	})
 }
@@ -508,14 +494,14 @@ func TestSuperviseTermStopsService(t *testing.T) {
 	requireDebian(t, "svok", "svstat")
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
-			parent := serviceTree(t, map[string]string{"run*": "#!/bin/sh\necho start >> sigs\ntrap 'echo TERM >> sigs; exit 0' TERM\nwhile :; do sleep 1 & wait $!; done\n"})
+			parent := serviceTree(t, map[string]string{"run*": "#!/bin/sh\necho start >> signals\ntrap 'echo TERM >> signals; exit 0' TERM\nwhile :; do sleep 1 & wait $!; done\n"})
 			b := superviseSv(t, binDir, parent)
-			waitFor(t, "start", func() (bool, error) { return len(fileLines(filepath.Join(parent, "sv/sigs"))) == 1, nil })
+			waitFor(t, "start", func() (bool, error) { return len(readLines(t, filepath.Join(parent, "sv/signals"))) == 1, nil })
 			b.signal(t, sig)
 			if code := b.wait(t); code != 0 || b.Stderr.String() != "" {
 				t.Errorf("supervise: exit %d, stderr %q", code, b.Stderr.String())
 			}
-			if got := fileLines(filepath.Join(parent, "sv/sigs")); !cmp.Equal(got, []string{"start", "TERM"}) {
+			if got := readLines(t, filepath.Join(parent, "sv/signals")); !cmp.Equal(got, []string{"start", "TERM"}) {
 				t.Errorf("signals %q", got)
 			}
 			if got := statusTail(t, parent); got != "nopid 00 64" {
@@ -556,9 +542,9 @@ func TestSuperviseReapsOrphans(t *testing.T) {
 	requireDebian(t, "svc", "svok", "svstat")
 	for _, s := range supervisors[1:] {
 		t.Run(s.name, func(t *testing.T) {
-			parent := serviceTree(t, map[string]string{"run*": "#!/bin/sh\necho start >> sigs\nsleep 0.2 &\nsleep 0.3 &\nexit 0\n"})
+			parent := serviceTree(t, map[string]string{"run*": "#!/bin/sh\necho start >> signals\nsleep 0.2 &\nsleep 0.3 &\nexit 0\n"})
 			b := superviseSv(t, s.bin, parent)
-			waitFor(t, "three starts", func() (bool, error) { return len(fileLines(filepath.Join(parent, "sv/sigs"))) >= 3, nil })
+			waitFor(t, "three starts", func() (bool, error) { return len(readLines(t, filepath.Join(parent, "sv/signals"))) >= 3, nil })
 			debian(parent).run(t, "svc", "-d", "sv")
 			waitSvstat(t, parent, "sv: down S seconds, normally up\n")
 			init := b.innerPid(t)
@@ -592,15 +578,15 @@ func TestSuperviseRenamedDirectory(t *testing.T) {
 	requireDebian(t, "supervise", "svc", "svok", "svstat")
 	for _, s := range supervisors {
 		t.Run(s.name, func(t *testing.T) {
-			parent := serviceTree(t, map[string]string{"run*": signalRecorder})
+			parent := serviceTree(t, map[string]string{"run*": recorderRun})
 			superviseSv(t, s.bin, parent)
-			waitFor(t, "start", func() (bool, error) { return len(fileLines(filepath.Join(parent, "sv/sigs"))) == 1, nil })
+			waitFor(t, "start", func() (bool, error) { return len(readLines(t, filepath.Join(parent, "sv/signals"))) == 1, nil })
 			if err := os.Rename(filepath.Join(parent, "sv"), filepath.Join(parent, ".sv")); err != nil {
 				t.Fatal(err)
 			}
 			debian(parent).run(t, "svc", "-k", ".sv")
 			waitFor(t, "restart in .sv", func() (bool, error) {
-				got := fileLines(filepath.Join(parent, ".sv/sigs"))
+				got := readLines(t, filepath.Join(parent, ".sv/signals"))
 				return cmp.Equal(got, []string{"start", "start"}), fmt.Errorf("sigs %q", got)
 			})
 			if r := debian(parent).run(t, "svstat", ".sv"); !strings.HasPrefix(r.Stdout, ".sv: up (pid ") {
