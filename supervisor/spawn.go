@@ -145,11 +145,19 @@ func (f *forkSpawner) notificationFd() (int, error) {
 	if err != nil {
 		return -1, fmt.Errorf("unable to read %s/notification-fd: %w", f.name, err)
 	}
-	n, err := strconv.Atoi(string(bytes.TrimSpace(b)))
-	if err != nil || n < 3 || n >= maxNotificationFd {
+	n, ok := parseNotificationFd(b)
+	if !ok {
 		return -1, fmt.Errorf("unable to use %s/notification-fd: not a descriptor number of 3 or more", f.name)
 	}
 	return n, nil
+}
+
+// parseNotificationFd reads the contents of a notification-fd file: a
+// decimal descriptor number of 3 or more (below maxNotificationFd), white
+// space around it allowed.
+func parseNotificationFd(b []byte) (int, bool) {
+	n, err := strconv.Atoi(string(bytes.TrimSpace(b)))
+	return n, err == nil && n >= 3 && n < maxNotificationFd
 }
 
 // awaitReadiness reports pid ready when a newline arrives on r. It ends at
@@ -182,6 +190,12 @@ func procStartTime(pid int) uint64 {
 	if err != nil {
 		return 0
 	}
+	return statStartTime(b)
+}
+
+// statStartTime is field 22 of the text of a /proc/PID/stat, or 0 if it
+// has none.
+func statStartTime(b []byte) uint64 {
 	// The command name (field 2) may hold spaces and parentheses; the
 	// fields after its last ")" are 3, 4, ...
 	i := bytes.LastIndexByte(b, ')')
