@@ -57,7 +57,7 @@ func FuzzGetopt(f *testing.F) {
 	f.Add("-o\x0020\x00true", "o:")
 	f.Fuzz(func(t *testing.T, joined, spec string) {
 		p := &Proc{Name: "t"}
-		args := splitNUL(joined)
+		args := strings.Split(joined, "\x00")
 		opts, operands, bad := p.getopt(args, spec)
 		if bad == "" && len(operands) > len(args) {
 			t.Fatalf("more operands than args: %q", operands)
@@ -68,16 +68,4 @@ func FuzzGetopt(f *testing.F) {
 			}
 		}
 	})
-}
-
-func splitNUL(s string) []string {
-	var out []string
-	start := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == 0 {
-			out = append(out, s[start:i])
-			start = i + 1
-		}
-	}
-	return append(out, s[start:])
 }
