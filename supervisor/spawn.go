@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -119,7 +120,7 @@ func (f *forkSpawner) readinessPipe(attr *syscall.ProcAttr) (*os.File, error) {
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
-		return nil, fmt.Errorf("unable to create readiness pipe for %s: %w", f.name, err)
+		return nil, fmt.Errorf("unable to create readiness pipe for %s: %w", f.name, bareErrno(err))
 	}
 	for len(attr.Files) <= n {
 		attr.Files = append(attr.Files, closedFd)
@@ -143,7 +144,7 @@ func (f *forkSpawner) notificationFd() (int, error) {
 	defer file.Close()
 	b, err := io.ReadAll(io.LimitReader(file, 64))
 	if err != nil {
-		return -1, fmt.Errorf("unable to read %s/notification-fd: %w", f.name, err)
+		return -1, fmt.Errorf("unable to read %s/notification-fd: %w", f.name, bareErrno(err))
 	}
 	n, ok := parseNotificationFd(b)
 	if !ok {
@@ -158,6 +159,16 @@ func (f *forkSpawner) notificationFd() (int, error) {
 func parseNotificationFd(b []byte) (int, bool) {
 	n, err := strconv.Atoi(string(bytes.TrimSpace(b)))
 	return n, err == nil && n >= 3 && n < maxNotificationFd
+}
+
+// bareErrno is the errno in an error of package os, without the system
+// call or path Go puts before it: messages name the file themselves.
+func bareErrno(err error) error {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errno
+	}
+	return err
 }
 
 // awaitReadiness reports pid ready when a newline arrives on r. It ends at

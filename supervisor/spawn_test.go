@@ -2,8 +2,14 @@ package supervisor
 
 import (
 	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestParseNotificationFd(t *testing.T) {
@@ -78,4 +84,31 @@ func FuzzStatStartTime(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		statStartTime(b) // must not panic on any text
 	})
+}
+
+// TestNotificationFdErrors: messages name the file once, with no Go
+// wording around the errno.
+func TestNotificationFdErrors(t *testing.T) {
+	dir := t.TempDir()
+	sp := &forkSpawner{name: "sv", dirfd: openTestDir(t, dir)}
+	if n, err := sp.notificationFd(); n != -1 || err != nil {
+		t.Errorf("no file: %d, %v; want -1 and no error", n, err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "notification-fd"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	n, err := sp.notificationFd()
+	if want := "unable to read sv/notification-fd: is a directory"; n != -1 || err == nil || err.Error() != want || !errors.Is(err, syscall.EISDIR) {
+		t.Errorf("a directory: %d, %v; want -1 and %q", n, err, want)
+	}
+}
+
+func openTestDir(t *testing.T, dir string) int {
+	t.Helper()
+	fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(fd) })
+	return fd
 }
