@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -79,16 +78,11 @@ func (b *background) exited() bool {
 	}
 }
 
-var (
-	pidRe     = regexp.MustCompile(`\(pid [0-9]+\)`)
-	secondsRe = regexp.MustCompile(`[0-9]+ seconds`)
-)
-
 // svstat is Debian's svstat line for sv with the pid and seconds masked.
 func svstat(t *testing.T, parent string) string {
 	t.Helper()
 	out := debian(parent).run(t, "svstat", "sv").Stdout
-	return secondsRe.ReplaceAllString(pidRe.ReplaceAllString(out, "(pid PID)"), "S seconds")
+	return normaliseSvstat(out)
 }
 
 func waitSvstat(t *testing.T, parent, want string) {
@@ -127,22 +121,22 @@ func TestSuperviseControlLetters(t *testing.T) {
 		svc, svstat, status string
 		sigs                []string // expected lines of sigs after the step
 	}{
-		{"", "sv: up (pid PID) S seconds\n", "pid 00 75", []string{"start"}},
-		{"-h", "sv: up (pid PID) S seconds\n", "pid 00 75", []string{"start", "HUP"}},
-		{"-a", "sv: up (pid PID) S seconds\n", "pid 00 75", []string{"start", "HUP", "ALRM"}},
-		{"-i", "sv: up (pid PID) S seconds\n", "pid 00 75", []string{"start", "HUP", "ALRM", "INT"}},
-		{"-t", "sv: up (pid PID) S seconds\n", "pid 00 75", []string{"start", "HUP", "ALRM", "INT", "TERM"}},
-		{"-p", "sv: up (pid PID) S seconds, paused\n", "pid 01 75", nil},
-		{"-c", "sv: up (pid PID) S seconds\n", "pid 00 75", []string{"start", "HUP", "ALRM", "INT", "TERM", "CONT"}},
-		{"-d", "sv: up (pid PID) S seconds, want down\n", "pid 00 64",
+		{"", "sv: up (pid N) N seconds\n", "pid 00 75", []string{"start"}},
+		{"-h", "sv: up (pid N) N seconds\n", "pid 00 75", []string{"start", "HUP"}},
+		{"-a", "sv: up (pid N) N seconds\n", "pid 00 75", []string{"start", "HUP", "ALRM"}},
+		{"-i", "sv: up (pid N) N seconds\n", "pid 00 75", []string{"start", "HUP", "ALRM", "INT"}},
+		{"-t", "sv: up (pid N) N seconds\n", "pid 00 75", []string{"start", "HUP", "ALRM", "INT", "TERM"}},
+		{"-p", "sv: up (pid N) N seconds, paused\n", "pid 01 75", nil},
+		{"-c", "sv: up (pid N) N seconds\n", "pid 00 75", []string{"start", "HUP", "ALRM", "INT", "TERM", "CONT"}},
+		{"-d", "sv: up (pid N) N seconds, want down\n", "pid 00 64",
 			[]string{"start", "HUP", "ALRM", "INT", "TERM", "CONT", "TERM", "CONT"}},
-		{"-u", "sv: up (pid PID) S seconds\n", "pid 00 75", nil},
-		{"-o", "sv: up (pid PID) S seconds\n", "pid 00 00", nil},
-		{"-k", "sv: down S seconds, normally up\n", "nopid 00 00", nil},
-		{"-p", "sv: down S seconds, normally up\n", "nopid 00 00", nil},
-		{"-u", "sv: up (pid PID) S seconds\n", "pid 00 75",
+		{"-u", "sv: up (pid N) N seconds\n", "pid 00 75", nil},
+		{"-o", "sv: up (pid N) N seconds\n", "pid 00 00", nil},
+		{"-k", "sv: down N seconds, normally up\n", "nopid 00 00", nil},
+		{"-p", "sv: down N seconds, normally up\n", "nopid 00 00", nil},
+		{"-u", "sv: up (pid N) N seconds\n", "pid 00 75",
 			[]string{"start", "HUP", "ALRM", "INT", "TERM", "CONT", "TERM", "CONT", "start"}},
-		{"-x", "sv: up (pid PID) S seconds\n", "pid 00 75", nil},
+		{"-x", "sv: up (pid N) N seconds\n", "pid 00 75", nil},
 		{"-k", "sv: supervise not running\n", "nopid 00 75", nil},
 	}
 	for _, s := range supervisors {
@@ -217,7 +211,7 @@ func TestSuperviseFiles(t *testing.T) {
 		t.Run(s.name, func(t *testing.T) {
 			parent := serviceTree(t, map[string]string{"run*": "#!/bin/sh\nexec sleep 100\n", "down": ""})
 			b := superviseSv(t, s.bin, parent)
-			waitSvstat(t, parent, "sv: down S seconds\n")
+			waitSvstat(t, parent, "sv: down N seconds\n")
 			if got := statusTail(t, parent); got != "nopid 00 64" {
 				t.Errorf("status %q, want want-down", got)
 			}
@@ -375,7 +369,7 @@ func TestSuperviseRunFailures(t *testing.T) {
 				if ticks := cpuTicks(t, b.innerPid(t)); ticks > 50 {
 					t.Errorf("supervise used %d clock ticks of CPU while failing", ticks)
 				}
-				if got := svstat(t, parent); s.name == "gotools" && got != "sv: down S seconds, normally up, want up\n" {
+				if got := svstat(t, parent); s.name == "gotools" && got != "sv: down N seconds, normally up, want up\n" {
 					// §13.11: the status shows the service down, want up.
 					t.Errorf("svstat %q while failing", got)
 				}
@@ -469,7 +463,7 @@ func TestSuperviseJunkInControl(t *testing.T) {
 	requireDebian(t, "svc", "svok", "svstat")
 	parent := serviceTree(t, map[string]string{"run*": recorderRun})
 	superviseSv(t, binDir, parent)
-	waitSvstat(t, parent, "sv: up (pid PID) S seconds\n")
+	waitSvstat(t, parent, "sv: up (pid N) N seconds\n")
 	junk := make([]byte, 1<<20)
 	const notCommands = "ZyYz\n\x00\xff*+=-!bBefgjlmnrsvUDOX"
 	for i := range junk {
@@ -478,7 +472,7 @@ func TestSuperviseJunkInControl(t *testing.T) {
 	writeControl(t, parent, string(junk))
 	start := time.Now()
 	debian(parent).run(t, "svc", "-d", "sv")
-	waitSvstat(t, parent, "sv: up (pid PID) S seconds, want down\n") // the recorder survives TERM
+	waitSvstat(t, parent, "sv: up (pid N) N seconds, want down\n") // the recorder survives TERM
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("svc -d behind 1 MiB of junk took %v", d)
 	}
@@ -517,10 +511,10 @@ func TestSuperviseRunIgnoringTerm(t *testing.T) {
 	requireDebian(t, "svc", "svok", "svstat")
 	parent := serviceTree(t, map[string]string{"run*": "#!/bin/sh\ntrap '' TERM\nwhile :; do sleep 1; done\n"})
 	b := superviseSv(t, binDir, parent)
-	waitSvstat(t, parent, "sv: up (pid PID) S seconds\n")
+	waitSvstat(t, parent, "sv: up (pid N) N seconds\n")
 	pid := hostPid(t, b, statusPid(t, parent))
 	debian(parent).run(t, "svc", "-d", "sv")
-	waitSvstat(t, parent, "sv: up (pid PID) S seconds, want down\n")
+	waitSvstat(t, parent, "sv: up (pid N) N seconds, want down\n")
 	if procStat(pid) == nil {
 		t.Fatal("./run died of a TERM it ignores")
 	}
@@ -546,7 +540,7 @@ func TestSuperviseReapsOrphans(t *testing.T) {
 			b := superviseSv(t, s.bin, parent)
 			waitFor(t, "three starts", func() (bool, error) { return len(readLines(t, filepath.Join(parent, "sv/signals"))) >= 3, nil })
 			debian(parent).run(t, "svc", "-d", "sv")
-			waitSvstat(t, parent, "sv: down S seconds, normally up\n")
+			waitSvstat(t, parent, "sv: down N seconds, normally up\n")
 			init := b.innerPid(t)
 			waitFor(t, "no children left", func() (bool, error) {
 				kids := childrenOf(init)
@@ -608,7 +602,7 @@ func TestSuperviseSession(t *testing.T) {
 			}
 			parent := serviceTree(t, files)
 			b := superviseSv(t, binDir, parent)
-			waitSvstat(t, parent, "sv: up (pid PID) S seconds\n")
+			waitSvstat(t, parent, "sv: up (pid N) N seconds\n")
 			inner := statusPid(t, parent)
 			pid := hostPid(t, b, inner)
 			st := procStat(pid)
