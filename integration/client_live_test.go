@@ -121,13 +121,11 @@ func (w *watcher) next(t *testing.T) {
 // the steps with the svc in clientBin and returns the supervise process.
 func runClientScenario(t *testing.T, supBin, clientBin string, sc scenario) *background {
 	t.Helper()
-	base := t.TempDir()
-	sv := filepath.Join(base, "sv")
-	must(t, os.Mkdir(sv, 0o755))
-	must(t, os.WriteFile(filepath.Join(sv, "run"), []byte(recorderRun), 0o755))
+	files := map[string]string{"run*": recorderRun}
 	if sc.down {
-		must(t, os.WriteFile(filepath.Join(sv, "down"), nil, 0o644))
+		files["down"] = ""
 	}
+	base := serviceTree(t, files)
 	b := cmd{Dir: base, Bin: supBin}.startIsolated(t, "supervise", "sv")
 	w := &watcher{base: base}
 	for i, s := range sc.steps {
