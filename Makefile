@@ -4,6 +4,8 @@ GO      ?= go
 PREFIX  ?= /usr/local/bin
 LDFLAGS := -s -w -X main.version=$(VERSION)
 FUZZTIME ?= 20s
+# Every package but the integration tests (which build and run the binary).
+UNIT    = $$($(GO) list ./... | grep -v /integration)
 
 .PHONY: build test race fuzz bench check install demo clean
 
@@ -12,16 +14,15 @@ build:
 
 # Everything CI runs: static build, gofmt and vet, unit and integration tests,
 # and the race detector over the packages.
-test: build check
+test: build check race
 	$(GO) test -count=1 ./...
-	$(GO) test -count=1 -race $$($(GO) list ./... | grep -v /integration)
 
 race:
-	$(GO) test -count=1 -race ./...
+	$(GO) test -count=1 -race $(UNIT)
 
 # Runs every fuzz target for FUZZTIME each (go test allows one target per run).
 fuzz:
-	@for pkg in $$($(GO) list ./...); do \
+	@for pkg in $(UNIT); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "== $$pkg $$f"; \
 	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \

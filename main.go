@@ -1,7 +1,7 @@
 // Command gotools is daemontools as one static multi-call binary. It runs the
 // applet named by basename(argv[0]), or by its first argument when called as
 // gotools (or under any name that is not an applet).
-
+//
 // Go ≥ 1.25 keeps two cgroup files open for the life of the process to track
 // the container's CPU limit. Those descriptors (3 and 4) would push setlock's
 // lock descriptor, which 0.76 leaves on the lowest free descriptor, to 5.

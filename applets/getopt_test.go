@@ -57,27 +57,15 @@ func FuzzGetopt(f *testing.F) {
 	f.Add("-o\x0020\x00true", "o:")
 	f.Fuzz(func(t *testing.T, joined, spec string) {
 		p := &Proc{Name: "t"}
-		args := splitNUL(joined)
+		args := strings.Split(joined, "\x00")
 		opts, operands, bad := p.getopt(args, spec)
 		if bad == "" && len(operands) > len(args) {
 			t.Fatalf("more operands than args: %q", operands)
 		}
 		for _, o := range opts {
-			if o.Letter == ':' || !strings.Contains(spec, string(o.Letter)) {
+			if o.Letter == ':' || strings.IndexByte(spec, o.Letter) < 0 {
 				t.Fatalf("option %q not in spec %q", o.Letter, spec)
 			}
 		}
 	})
-}
-
-func splitNUL(s string) []string {
-	var out []string
-	start := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == 0 {
-			out = append(out, s[start:i])
-			start = i + 1
-		}
-	}
-	return append(out, s[start:])
 }

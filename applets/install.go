@@ -2,6 +2,7 @@ package applets
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,7 +19,7 @@ import (
 func Install(p *Proc, args []string) error {
 	const synopsis = "gotools install [-f] DIR"
 	fs := pflag.NewFlagSet("install", pflag.ContinueOnError)
-	fs.SetOutput(discard{})
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	force := fs.BoolP("force", "f", false, "replace files that are not symlinks")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
@@ -35,7 +36,7 @@ func Install(p *Proc, args []string) error {
 		self, err = filepath.EvalSymlinks(self)
 	}
 	if err != nil {
-		return p.Unable("find the gotools executable", err)
+		return p.Unable("find the gotools executable", bareErr(err))
 	}
 	target := self
 	if absDir, err := filepath.Abs(dir); err == nil {
@@ -92,7 +93,3 @@ func bareErr(err error) error {
 	}
 	return err
 }
-
-type discard struct{}
-
-func (discard) Write(b []byte) (int, error) { return len(b), nil }

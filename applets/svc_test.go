@@ -81,7 +81,7 @@ func FuzzSvcArgs(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, joined string) {
-		args := splitNUL(joined)
+		args := strings.Split(joined, "\x00")
 		p := &Proc{Name: "svc"}
 		cmds, dirs, bad := p.svcArgs(args)
 		var letters []byte

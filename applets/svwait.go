@@ -40,8 +40,34 @@ func (g goalFlag) Type() string       { return "bool" }
 func (g goalFlag) Set(v string) error { *g.goal = g.is; return nil }
 
 func runSvwait(p *Proc, args []string) error {
-	goal := supervisor.GoalUp
-	fs := pflag.NewFlagSet(p.Name, pflag.ContinueOnError)
+	goal, timeout, dirs, err := svwaitArgs(args)
+	switch {
+	case errors.Is(err, pflag.ErrHelp):
+		io.WriteString(p.Stdout, "usage: "+svwaitUsage+"\n")
+		return nil
+	case err != nil:
+		return p.Usage(svwaitUsage)
+	}
+	err = supervisor.Await(dirs, goal, timeout)
+	var te *supervisor.TimeoutError
+	switch {
+	case errors.As(err, &te):
+		return p.Fatal(1, err.Error(), nil)
+	case err != nil:
+		return p.Fatal(ExitTemporary, Errstr(err), nil)
+	}
+	return nil
+}
+
+var errNoDirs = errors.New("no directory")
+
+// svwaitArgs parses svwait's arguments: the goal (the last of -u, -U and -d;
+// -u when none is given), the timeout (-t, milliseconds; 0 for none,
+// durations beyond time.Duration's range as its maximum) and the
+// directories, at least one. --help is pflag.ErrHelp.
+func svwaitArgs(args []string) (goal supervisor.Goal, timeout time.Duration, dirs []string, err error) {
+	goal = supervisor.GoalUp
+	fs := pflag.NewFlagSet("svwait", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	fs.SetInterspersed(false)
@@ -58,22 +84,12 @@ func runSvwait(p *Proc, args []string) error {
 		fs.Lookup(f.name).NoOptDefVal = "true"
 	}
 	ms := fs.Uint64P("timeout", "t", 0, "give up after this many milliseconds")
-	err := fs.Parse(args)
-	if errors.Is(err, pflag.ErrHelp) {
-		io.WriteString(p.Stdout, "usage: "+svwaitUsage+"\n")
-		return nil
+	if err := fs.Parse(args); err != nil {
+		return 0, 0, nil, err
 	}
-	if err != nil || fs.NArg() == 0 {
-		return p.Usage(svwaitUsage)
+	if fs.NArg() == 0 {
+		return 0, 0, nil, errNoDirs
 	}
-	timeout := time.Duration(min(*ms, uint64(1<<63-1)/uint64(time.Millisecond))) * time.Millisecond
-	err = supervisor.Await(fs.Args(), goal, timeout)
-	var te *supervisor.TimeoutError
-	switch {
-	case errors.As(err, &te):
-		return p.Fatal(1, err.Error(), nil)
-	case err != nil:
-		return p.Fatal(ExitTemporary, Errstr(err), nil)
-	}
-	return nil
+	timeout = time.Duration(min(*ms, uint64(1<<63-1)/uint64(time.Millisecond))) * time.Millisecond
+	return goal, timeout, fs.Args(), nil
 }

@@ -115,17 +115,22 @@ memory() {
 	fi
 }
 
-echo "Memory of the supervision tree (PSS, services exec sleep):"
-for n in $NS; do
-	for kind in gotools debian runit s6; do
-		case $kind in
-		debian) have /usr/bin/svscan || continue ;;
-		runit) have /usr/bin/runsvdir || continue ;;
-		s6) have /usr/bin/s6-svscan || continue ;;
-		esac
-		memory $kind "$n" 0
+# memory_all LOGGED: memory of every installed tree at each N of NS.
+memory_all() {
+	for n in $NS; do
+		for kind in gotools debian runit s6; do
+			case $kind in
+			debian) have /usr/bin/svscan || continue ;;
+			runit) have /usr/bin/runsvdir || continue ;;
+			s6) have /usr/bin/s6-svscan || continue ;;
+			esac
+			memory $kind "$n" "$1"
+		done
 	done
-done
+}
+
+echo "Memory of the supervision tree (PSS, services exec sleep):"
+memory_all 0
 if [ "$BIG" -gt 0 ]; then
 	# Each service holds five descriptors in svscan.
 	fit=$((($(ulimit -Hn) - 200) / 5))
@@ -134,16 +139,7 @@ if [ "$BIG" -gt 0 ]; then
 	memory gotools "$big" 0
 fi
 echo "With a log/ running Debian's multilog for every service (loggers are processes in every tree):"
-for n in $NS; do
-	for kind in gotools debian runit s6; do
-		case $kind in
-		debian) have /usr/bin/svscan || continue ;;
-		runit) have /usr/bin/runsvdir || continue ;;
-		s6) have /usr/bin/s6-svscan || continue ;;
-		esac
-		memory $kind "$n" 1
-	done
-done
+memory_all 1
 
 # now_ms: the time in milliseconds.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }

@@ -2,10 +2,9 @@ package integration
 
 // svc, svok and svstat against real supervisors, both directions of
 // cross-compatibility: gotools' and Debian's clients each drive Debian's
-// supervise and gotools' supervise (that variant skips until gotools has
-// supervise) through every 0.76 control letter, and every step must look the
-// same from both svstats, both svoks, the status bytes and the signals the
-// run script recorded.
+// supervise and gotools' supervise through every 0.76 control letter, and
+// every step must look the same from both svstats, both svoks, the status
+// bytes and the signals the run script recorded.
 
 import (
 	"bytes"
@@ -19,36 +18,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 )
-
-// recorderRun is a ./run that appends "start" and then the name of every
-// signal it gets to ./signals; TERM does not stop it (so svc -d leaves it
-// up, as with 0.76), KILL does.
-const recorderRun = `#!/bin/sh
-for s in HUP ALRM INT TERM CONT QUIT USR1 USR2 WINCH; do trap "echo $s >> signals" $s; done
-echo start >> signals
-while :; do sleep 1000 & wait $!; done
-`
-
-// supervisorsUnderTest are the supervise programs the client tests drive:
-// Debian's and gotools'; gotools' is "" (skipped by requireSupervise) until
-// gotools has supervise.
-func supervisorsUnderTest(t *testing.T) map[string]string {
-	t.Helper()
-	requireClientDebian(t)
-	requireDebian(t, "supervise")
-	sups := map[string]string{"debian": debianBin, "gotools": ""}
-	if gotoolsHas(t, "supervise") {
-		sups["gotools"] = binDir
-	}
-	return sups
-}
-
-func requireSupervise(t *testing.T, bin string) {
-	t.Helper()
-	if bin == "" {
-		t.Skip("gotools has no supervise applet yet")
-	}
-}
 
 // clientsUnderTest are the directories of the svc/svok/svstat under test.
 var clientsUnderTest = map[string]string{"debian": debianBin, "gotools": binDir}
@@ -152,13 +121,11 @@ func (w *watcher) next(t *testing.T) {
 // the steps with the svc in clientBin and returns the supervise process.
 func runClientScenario(t *testing.T, supBin, clientBin string, sc scenario) *background {
 	t.Helper()
-	base := t.TempDir()
-	sv := filepath.Join(base, "sv")
-	must(t, os.Mkdir(sv, 0o755))
-	must(t, os.WriteFile(filepath.Join(sv, "run"), []byte(recorderRun), 0o755))
+	files := map[string]string{"run*": recorderRun}
 	if sc.down {
-		must(t, os.WriteFile(filepath.Join(sv, "down"), nil, 0o644))
+		files["down"] = ""
 	}
+	base := serviceTree(t, files)
 	b := cmd{Dir: base, Bin: supBin}.startIsolated(t, "supervise", "sv")
 	w := &watcher{base: base}
 	for i, s := range sc.steps {
@@ -209,12 +176,12 @@ func TestClientsDriveSupervisorThroughEveryLetter(t *testing.T) {
 		{[][]string{{"-x"}, {"-h"}}, expect("HUP", "same", "same", 0, 'd', up+", want down", 0)},
 		{[][]string{{"-k"}}, expect("", "0", "new", 0, 'd', dead, 100)},
 	}
-	for supName, supBin := range supervisorsUnderTest(t) {
+	requireDebian(t, "supervise", "svc", "svok", "svstat")
+	for _, sup := range supervisors {
 		for clientName, clientBin := range clientsUnderTest {
-			t.Run(supName+" supervise, "+clientName+" svc", func(t *testing.T) {
-				requireSupervise(t, supBin)
+			t.Run(sup.name+" supervise, "+clientName+" svc", func(t *testing.T) {
 				t.Parallel()
-				b := runClientScenario(t, supBin, clientBin, scenario{steps: steps})
+				b := runClientScenario(t, sup.bin, clientBin, scenario{steps: steps})
 				if code := b.wait(t); code != 0 {
 					t.Errorf("supervise exited %d after svc -x, want 0\nstderr: %s", code, b.Stderr.String())
 				}
@@ -235,12 +202,12 @@ func TestClientsDriveNormallyDownService(t *testing.T) {
 		{[][]string{{"-dx"}}, expect("TERM CONT", "same", "same", 0, 'd', upNd+", want down", 0)},
 		{[][]string{{"-k"}}, expect("", "0", "new", 0, 'd', "sv: supervise not running", 100)},
 	}
-	for supName, supBin := range supervisorsUnderTest(t) {
+	requireDebian(t, "supervise", "svc", "svok", "svstat")
+	for _, sup := range supervisors {
 		for clientName, clientBin := range clientsUnderTest {
-			t.Run(supName+" supervise, "+clientName+" svc", func(t *testing.T) {
-				requireSupervise(t, supBin)
+			t.Run(sup.name+" supervise, "+clientName+" svc", func(t *testing.T) {
 				t.Parallel()
-				b := runClientScenario(t, supBin, clientBin, scenario{down: true, steps: steps})
+				b := runClientScenario(t, sup.bin, clientBin, scenario{down: true, steps: steps})
 				if code := b.wait(t); code != 0 {
 					t.Errorf("supervise exited %d after svc -dx, want 0\nstderr: %s", code, b.Stderr.String())
 				}
@@ -253,16 +220,16 @@ func TestClientsDriveNormallyDownService(t *testing.T) {
 // §13.5); Debian's supervise ignores them, gotools' delivers QUIT, USR1,
 // USR2 and WINCH. The h sent after them proves they were processed.
 func TestSvcEncoreLettersReachSupervisor(t *testing.T) {
-	for supName, supBin := range supervisorsUnderTest(t) {
-		t.Run(supName+" supervise", func(t *testing.T) {
-			requireSupervise(t, supBin)
+	requireDebian(t, "supervise", "svc", "svok", "svstat")
+	for _, sup := range supervisors {
+		t.Run(sup.name+" supervise", func(t *testing.T) {
 			t.Parallel()
 			const up = "sv: up (pid N) N seconds"
 			signals := "HUP"
-			if supName == "gotools" {
+			if sup.name == "gotools" {
 				signals = "HUP QUIT USR1 USR2 WINCH" // sorted
 			}
-			runClientScenario(t, supBin, binDir, scenario{unordered: true, steps: []step{
+			runClientScenario(t, sup.bin, binDir, scenario{unordered: true, steps: []step{
 				{nil, expect("start", "new", "new", 0, 'u', up, 0)},
 				{[][]string{{"-q12w"}, {"-h"}}, expect(signals, "same", "same", 0, 'u', up, 0)},
 			}})

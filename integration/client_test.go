@@ -103,13 +103,6 @@ func fakeService(t *testing.T, dir string, status []byte) (control *os.File) {
 	return control
 }
 
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // clientDirs builds the crafted directories of the differential tests in
 // base and returns their names, in a fixed order (svstat's status buffer
 // carries over from one directory to the next).
@@ -299,22 +292,17 @@ func TestClientDifferentialAsNobody(t *testing.T) {
 	must(t, os.Chmod(filepath.Join(base, "sv"), 0o755))
 	must(t, os.Mkdir(filepath.Join(base, "private"), 0o700))
 	// supervise/ open to all, but control and status are root's 0600.
-	open := filepath.Join(base, "open")
-	fakeService(t, open, statusBytes(ago, 10, 0, 'u'))
-	must(t, os.WriteFile(filepath.Join(open, "supervise", "status"), statusBytes(ago, 10, 0, 'u'), 0o600))
-	for _, p := range []string{open, filepath.Join(open, "supervise")} {
-		must(t, os.Chmod(p, 0o755))
+	for _, name := range []string{"open", "open2"} {
+		open := filepath.Join(base, name)
+		fakeService(t, open, statusBytes(ago, 10, 0, 'u'))
+		must(t, os.WriteFile(filepath.Join(open, "supervise", "status"), statusBytes(ago, 10, 0, 'u'), 0o600))
+		for _, p := range []string{open, filepath.Join(open, "supervise")} {
+			must(t, os.Chmod(p, 0o755))
+		}
+		must(t, os.Chmod(filepath.Join(open, "supervise", "ok"), 0o666))
 	}
-	must(t, os.Chmod(filepath.Join(open, "supervise", "ok"), 0o666))
-	// down is a symlink into a directory nobody may search.
-	must(t, os.Symlink(filepath.Join(base, "private", "down"), filepath.Join(open, "down")))
-	open2 := filepath.Join(base, "open2")
-	fakeService(t, open2, statusBytes(ago, 10, 0, 'u'))
-	must(t, os.WriteFile(filepath.Join(open2, "supervise", "status"), statusBytes(ago, 10, 0, 'u'), 0o600))
-	for _, p := range []string{open2, filepath.Join(open2, "supervise")} {
-		must(t, os.Chmod(p, 0o755))
-	}
-	must(t, os.Chmod(filepath.Join(open2, "supervise", "ok"), 0o666))
+	// In open, down is a symlink into a directory nobody may search.
+	must(t, os.Symlink(filepath.Join(base, "private", "down"), filepath.Join(base, "open", "down")))
 	// A working directory nobody may read but may search.
 	noread := filepath.Join(base, "noread")
 	must(t, os.Mkdir(noread, 0o311))
@@ -377,13 +365,5 @@ func runIntoClosedPipe(t *testing.T, bin, dir string, fd int, argv []string) int
 	} else {
 		x.Stderr = w
 	}
-	err = x.Run()
-	if exit, ok := err.(*exec.ExitError); ok {
-		if ws := exit.Sys().(syscall.WaitStatus); ws.Signaled() {
-			return 128 + int(ws.Signal())
-		}
-		return exit.ExitCode()
-	}
-	must(t, err)
-	return 0
+	return exitCode(t, x.Run())
 }

@@ -15,29 +15,11 @@ import (
 // Tests of what gotools' supervise does beyond 0.76: ./finish,
 // notification-fd readiness, supervise/xstatus and svwait.
 
-// readXstatus parses sv/supervise/xstatus into a map.
-func readXstatus(t *testing.T, parent string) map[string]string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(parent, "sv/supervise/xstatus"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
-		k, v, ok := strings.Cut(line, "=")
-		if !ok {
-			t.Fatalf("xstatus line %q", line)
-		}
-		m[k] = v
-	}
-	return m
-}
-
 func waitXstatus(t *testing.T, parent string, want map[string]string) map[string]string {
 	t.Helper()
 	var x map[string]string
 	waitFor(t, fmt.Sprint("xstatus ", want), func() (bool, error) {
-		x = readXstatus(t, parent)
+		x = xstatus(t, filepath.Join(parent, "sv"))
 		for k, v := range want {
 			if x[k] != v {
 				return false, fmt.Errorf("xstatus %v", x)
@@ -61,10 +43,10 @@ func TestFinishGetsExitCodeAndRunsBeforeRestart(t *testing.T) {
 		t.Errorf("finishing without finish's pid: %v", x)
 	}
 	// While ./finish runs, the 18-byte status shows the service down.
-	if got := svstat(t, parent); got != "sv: down S seconds, normally up, want up\n" {
+	if got := svstat(t, parent); got != "sv: down N seconds, normally up, want up\n" {
 		t.Errorf("svstat while finishing: %q", got)
 	}
-	if got := fileLines(filepath.Join(parent, "sv/log")); !cmp.Equal(got, []string{"run", "finish", "3", "0"}) {
+	if got := readLines(t, filepath.Join(parent, "sv/log")); !cmp.Equal(got, []string{"run", "finish", "3", "0"}) {
 		t.Errorf("log %q: ./run restarted before ./finish ended", got)
 	}
 	// The 5 s time limit kills the lingering ./finish; then ./run restarts.
@@ -90,10 +72,10 @@ func TestFinishAfterSignalAndAtExit(t *testing.T) {
 		"finish*": "#!/bin/sh\necho \"finish $1 $2\" >> log\n",
 	})
 	b := superviseSv(t, binDir, parent)
-	waitSvstat(t, parent, "sv: up (pid PID) S seconds\n")
+	waitSvstat(t, parent, "sv: up (pid N) N seconds\n")
 	debian(parent).run(t, "svc", "-k", "sv")
 	waitFor(t, "finish after kill", func() (bool, error) { return readFile(parent, "sv/log") == "finish 256 9\n", nil })
-	waitSvstat(t, parent, "sv: up (pid PID) S seconds\n")
+	waitSvstat(t, parent, "sv: up (pid N) N seconds\n")
 	debian(parent).run(t, "svc", "-dx", "sv")
 	if code := b.wait(t); code != 0 {
 		t.Errorf("supervise exit %d", code)
@@ -110,7 +92,7 @@ func TestFinish125StopsRestarts(t *testing.T) {
 		"finish*": "#!/bin/sh\nexit 125\n",
 	})
 	superviseSv(t, binDir, parent)
-	waitSvstat(t, parent, "sv: down S seconds, normally up\n")
+	waitSvstat(t, parent, "sv: down N seconds, normally up\n")
 	waitXstatus(t, parent, map[string]string{"state": "down", "want": "down", "exitcode": "1"})
 	if got := readFile(parent, "sv/log"); got != "run\n" {
 		t.Errorf("log %q: restarted after finish exit 125", got)
@@ -124,7 +106,7 @@ func TestFinishNotExecutableIsIgnored(t *testing.T) {
 		"finish": "#!/bin/sh\necho finish >> log\n",
 	})
 	b := superviseSv(t, binDir, parent)
-	waitSvstat(t, parent, "sv: up (pid PID) S seconds\n")
+	waitSvstat(t, parent, "sv: up (pid N) N seconds\n")
 	debian(parent).run(t, "svc", "-k", "sv")
 	waitFor(t, "restart", func() (bool, error) { return readFile(parent, "sv/log") == "run\nrun\n", nil })
 	if s := b.Stderr.String(); s != "" {
@@ -139,11 +121,11 @@ func TestReadinessAndSvwait(t *testing.T) {
 	requireDebian(t, "svc", "svok", "svstat")
 	parent := serviceTree(t, map[string]string{"run*": readinessRun, "notification-fd": "5\n"})
 	superviseSv(t, binDir, parent)
-	waitSvstat(t, parent, "sv: up (pid PID) S seconds\n")
+	waitSvstat(t, parent, "sv: up (pid N) N seconds\n")
 	if r := (cmd{Dir: parent}).run(t, "svwait", "-u", "-t", "10000", "sv"); r.Code != 0 {
 		t.Errorf("svwait -u on an up service: %v", r)
 	}
-	if x := readXstatus(t, parent); x["ready"] != "0" {
+	if x := xstatus(t, filepath.Join(parent, "sv")); x["ready"] != "0" {
 		t.Errorf("ready before readiness: %v", x)
 	}
 	r := cmd{Dir: parent}.run(t, "svwait", "-U", "-t", "300", "sv")
@@ -155,7 +137,7 @@ func TestReadinessAndSvwait(t *testing.T) {
 	if code := waiter.wait(t); code != 0 {
 		t.Errorf("svwait -U: exit %d, %s", code, waiter.Stderr.String())
 	}
-	x := readXstatus(t, parent)
+	x := xstatus(t, filepath.Join(parent, "sv"))
 	if x["ready"] != "1" || x["readysince"] < x["since"] {
 		t.Errorf("xstatus after readiness: %v", x)
 	}
@@ -180,7 +162,7 @@ func TestReadinessBadNotificationFd(t *testing.T) {
 		t.Run(strings.TrimSpace(content), func(t *testing.T) {
 			parent := serviceTree(t, map[string]string{"run*": "#!/bin/sh\nexec sleep 100\n", "notification-fd": content})
 			b := superviseSv(t, binDir, parent)
-			waitSvstat(t, parent, "sv: up (pid PID) S seconds\n")
+			waitSvstat(t, parent, "sv: up (pid N) N seconds\n")
 			want := "supervise: warning: unable to use sv/notification-fd: not a descriptor number of 3 or more\n"
 			if got := b.Stderr.String(); got != want {
 				t.Errorf("stderr %q, want %q", got, want)
@@ -229,7 +211,7 @@ func TestXStatusRecordsRestartsAndExit(t *testing.T) {
 	requireDebian(t, "svc", "svok", "svstat")
 	parent := serviceTree(t, map[string]string{"run*": "#!/bin/sh\nexec sleep 100\n"})
 	b := superviseSvOwnProc(t, parent)
-	waitSvstat(t, parent, "sv: up (pid PID) S seconds\n")
+	waitSvstat(t, parent, "sv: up (pid N) N seconds\n")
 	debian(parent).run(t, "svc", "-t", "sv")
 	x := waitXstatus(t, parent, map[string]string{"state": "up", "restarts": "1", "exitcode": "256", "exitsignal": "15"})
 	inner := statusPid(t, parent)
@@ -253,5 +235,5 @@ func TestXStatusRecordsRestartsAndExit(t *testing.T) {
 // start times (it records none when /proc shows another namespace).
 func superviseSvOwnProc(t *testing.T, parent string) *background {
 	t.Helper()
-	return awaitSvok(t, parent, cmd{Dir: parent}.startIsolated(t, "/usr/bin/unshare", "--mount-proc", "supervise", "sv"))
+	return awaitSvok(t, parent, cmd{Dir: parent, MountProc: true}.startIsolated(t, "supervise", "sv"))
 }

@@ -5,7 +5,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -38,14 +37,7 @@ func TestChainFusionDifferential(t *testing.T) {
 	})
 	os.Chmod(dir, 0o777)
 	os.Chmod(filepath.Join(dir, "lk"), 0o666)
-	holder, err := os.Open(filepath.Join(dir, "busy"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Close()
-	if err := syscall.Flock(int(holder.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatal(err)
-	}
+	holdLock(t, filepath.Join(dir, "busy"))
 	u := a.Name
 	// Linux flags a setuid to a user that already has RLIMIT_NPROC
 	// processes, and the next execve fails: give the account one.

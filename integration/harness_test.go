@@ -6,7 +6,6 @@ package integration
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -116,18 +115,7 @@ func (c cmd) run(t *testing.T, argv ...string) result {
 	x.Stdin = strings.NewReader(c.Stdin)
 	var stdout, stderr bytes.Buffer
 	x.Stdout, x.Stderr = &stdout, &stderr
-	err := x.Run()
-	code := 0
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		code = exit.ExitCode()
-		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			code = 128 + int(ws.Signal())
-		}
-	case err != nil:
-		t.Fatalf("running %q: %v", argv, err)
-	}
+	code := exitCode(t, x.Run())
 	return result{stdout.String(), stderr.String(), code}
 }
 
@@ -256,17 +244,7 @@ func (b *background) wait(t *testing.T) int {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("%v did not exit", b.Cmd.Args)
 	}
-	var exit *exec.ExitError
-	if errors.As(b.err, &exit) {
-		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return 128 + int(ws.Signal())
-		}
-		return exit.ExitCode()
-	}
-	if b.err != nil {
-		t.Fatalf("waiting for %v: %v", b.Cmd.Args, b.err)
-	}
-	return 0
+	return exitCode(t, b.err)
 }
 
 // lockedBuffer is a bytes.Buffer safe to read while a process writes to it.

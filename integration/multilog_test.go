@@ -80,21 +80,6 @@ func mlCmd(t *testing.T, bin, dir string, args ...string) *exec.Cmd {
 	return x
 }
 
-func exitCode(t *testing.T, err error) int {
-	t.Helper()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return 128 + int(ws.Signal())
-		}
-		return exit.ExitCode()
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return 0
-}
-
 // runFromFile runs multilog in dir with input read from a regular file, so
 // both implementations read it in the same 1 KiB pieces.
 func runFromFile(t *testing.T, bin, dir, input string, args ...string) (code int, stderr string) {
@@ -325,58 +310,10 @@ func TestMultilogDiffRecovery(t *testing.T) {
 	}
 }
 
-// mlProc is a multilog fed through a pipe the test writes to.
-type mlProc struct {
-	cmd    *exec.Cmd
-	r, w   *os.File // the pipe; the test keeps r to see what was left unread
-	stderr *lockedBuffer
-	done   chan struct{}
-	err    error
-}
-
-func startMultilog(t *testing.T, bin, dir string, args ...string) *mlProc {
+// startMultilog starts bin's multilog in dir, fed through a pipe.
+func startMultilog(t *testing.T, bin, dir string, args ...string) *piped {
 	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &mlProc{cmd: mlCmd(t, bin, dir, args...), r: r, w: w, stderr: new(lockedBuffer), done: make(chan struct{})}
-	m.cmd.Stdin, m.cmd.Stderr = r, m.stderr
-	if err := m.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { m.err = m.cmd.Wait(); close(m.done) }()
-	t.Cleanup(func() {
-		m.cmd.Process.Kill()
-		<-m.done
-		r.Close()
-		w.Close()
-	})
-	return m
-}
-
-func (m *mlProc) write(t *testing.T, s string) {
-	t.Helper()
-	if _, err := m.w.WriteString(s); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func (m *mlProc) signal(t *testing.T, sig syscall.Signal) {
-	t.Helper()
-	if err := m.cmd.Process.Signal(sig); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func (m *mlProc) wait(t *testing.T) int {
-	t.Helper()
-	select {
-	case <-m.done:
-	case <-time.After(60 * time.Second):
-		t.Fatalf("multilog did not exit")
-	}
-	return exitCode(t, m.err)
+	return startPiped(t, mlCmd(t, bin, dir, args...))
 }
 
 // waitContent polls until the file holds want.
@@ -421,10 +358,7 @@ func TestMultilogDiffTermMidLine(t *testing.T) {
 		waitReadingOneByte(t, m.cmd.Process.Pid)
 		m.write(t, " end\nafter\n")
 		code := m.wait(t)
-		m.w.Close()
-		left := make([]byte, 100)
-		n, _ := m.r.Read(left)
-		return mlOutcome{Code: code, Stderr: m.stderr.String(), Files: snapshot(t, dir), Extra: "unread: " + string(left[:n])}
+		return mlOutcome{Code: code, Stderr: m.stderr.String(), Files: snapshot(t, dir), Extra: "unread: " + m.unread()}
 	})
 }
 
@@ -451,8 +385,7 @@ func TestMultilogDiffAlarm(t *testing.T) {
 		waitContent(t, filepath.Join(dir, "a/current"), "")
 		m.write(t, "y\n")
 		waitContent(t, filepath.Join(dir, "a/current"), "y\n")
-		m.w.Close()
-		code := m.wait(t)
+		code := m.exit(t)
 		return mlOutcome{Code: code, Stderr: m.stderr.String(), Files: snapshot(t, dir)}
 	})
 }
@@ -495,10 +428,7 @@ func TestMultilogDiffStartupErrors(t *testing.T) {
 				m := startMultilog(t, bin, dir, tc.args...)
 				m.write(t, "unread\n")
 				code := m.wait(t)
-				m.w.Close()
-				left := make([]byte, 100)
-				n, _ := m.r.Read(left)
-				return mlOutcome{Code: code, Stderr: m.stderr.String(), Files: snapshot(t, dir), Extra: "unread: " + string(left[:n])}
+				return mlOutcome{Code: code, Stderr: m.stderr.String(), Files: snapshot(t, dir), Extra: "unread: " + m.unread()}
 			})
 		})
 	}
@@ -506,17 +436,7 @@ func TestMultilogDiffStartupErrors(t *testing.T) {
 
 func TestMultilogDiffLockHeld(t *testing.T) {
 	differential(t, func(t *testing.T, bin, dir string) mlOutcome {
-		if err := os.Mkdir(filepath.Join(dir, "d"), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		f, err := os.OpenFile(filepath.Join(dir, "d/lock"), os.O_CREATE|os.O_WRONLY, 0o600)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-			t.Fatal(err)
-		}
+		holdLock(t, filepath.Join(dir, "d/lock"))
 		code, stderr := runFromFile(t, bin, dir, "x\n", "./d")
 		return mlOutcome{Code: code, Stderr: stderr, Files: snapshot(t, dir)}
 	})
@@ -610,8 +530,7 @@ func TestMultilogDiskFull(t *testing.T) {
 		if err := <-wrote; err != nil {
 			t.Fatal(err)
 		}
-		m.w.Close()
-		code := m.wait(t)
+		code := m.exit(t)
 		got, err := os.ReadFile(filepath.Join(dir, "log/current"))
 		if err != nil {
 			t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -18,14 +17,7 @@ func TestSetlockDifferential(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "existing"), []byte("keep me\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "busy"), nil, 0o644)
-	holder, err := os.Open(filepath.Join(dir, "busy"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Close()
-	if err := syscall.Flock(int(holder.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatal(err)
-	}
+	holdLock(t, filepath.Join(dir, "busy"))
 	c := cmd{Dir: dir}
 	for _, argv := range [][]string{
 		{"setlock", "lk", "sh", "-c", listFDs},

@@ -2,9 +2,7 @@ package integration
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -68,7 +66,7 @@ func TestTai64nWritesBeforeReading(t *testing.T) {
 	for _, bin := range []string{debianBin, binDir} {
 		t.Run(bin, func(t *testing.T) {
 			before := time.Now()
-			p := startPiped(t, filepath.Join(bin, "tai64n"), "tai64n")
+			p := startStamp(t, filepath.Join(bin, "tai64n"), "tai64n")
 			for _, step := range []struct{ input, output string }{
 				{"first\n", "@STAMP first\n"},
 				{"sec", "@STAMP first\n@STAMP sec"},
@@ -130,15 +128,8 @@ func runFiles(t *testing.T, bin string, stdin, stdout *os.File, argv ...string) 
 	x.Stdin, x.Stdout = stdin, stdout
 	var stderr bytes.Buffer
 	x.Stderr = &stderr
-	err := x.Run()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		t.Fatalf("running %q: %v", argv, err)
-	}
-	if ws, ok := x.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return stderr.String(), 128 + int(ws.Signal())
-	}
-	return stderr.String(), x.ProcessState.ExitCode()
+	code := exitCode(t, x.Run())
+	return stderr.String(), code
 }
 
 func TestStampIOErrorsDifferential(t *testing.T) {
@@ -305,47 +296,13 @@ func TestTai64nlocalNeverCrashes(t *testing.T) {
 	}
 }
 
-// piped is a running program whose stdin the test writes.
-type piped struct {
-	cmd    *exec.Cmd
-	stdin  io.WriteCloser
-	stdout *lockedBuffer
-	done   chan struct{} // closed once the program has been waited for
-}
-
-// startPiped starts the program at path as argv with a pipe on stdin;
-// cleanup kills it if it is still running.
-func startPiped(t *testing.T, path string, argv ...string) *piped {
+// startStamp starts the program at path as argv, fed through a pipe.
+func startStamp(t *testing.T, path string, argv ...string) *piped {
 	t.Helper()
 	x := exec.Command(path, argv[1:]...)
 	x.Args[0] = argv[0]
 	x.Env = hermeticEnv(t, filepath.Dir(path), nil)
-	stdin, err := x.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout := new(lockedBuffer)
-	x.Stdout = stdout
-	if err := x.Start(); err != nil {
-		t.Fatalf("starting %q: %v", argv, err)
-	}
-	p := &piped{cmd: x, stdin: stdin, stdout: stdout, done: make(chan struct{})}
-	go func() {
-		x.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		x.Process.Kill()
-		<-p.done
-	})
-	return p
-}
-
-func (p *piped) write(t *testing.T, s string) {
-	t.Helper()
-	if _, err := io.WriteString(p.stdin, s); err != nil {
-		t.Fatalf("writing to %v: %v", p.cmd.Args, err)
-	}
+	return startPiped(t, x)
 }
 
 // waitCmdline waits until /proc/PID/cmdline ends with want.
@@ -360,18 +317,6 @@ func (p *piped) waitCmdline(t *testing.T, want string) {
 	})
 }
 
-// exit closes stdin and returns the exit code.
-func (p *piped) exit(t *testing.T) int {
-	t.Helper()
-	p.stdin.Close()
-	select {
-	case <-p.done:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("%v did not exit at end of input", p.cmd.Args)
-	}
-	return p.cmd.ProcessState.ExitCode()
-}
-
 func TestReadproctitleDifferential(t *testing.T) {
 	requireDebian(t, "readproctitle")
 	dots := strings.Repeat(".", 20)
@@ -383,7 +328,7 @@ func TestReadproctitleDifferential(t *testing.T) {
 	}
 	for _, bin := range []string{debianBin, binDir} {
 		t.Run(bin, func(t *testing.T) {
-			p := startPiped(t, filepath.Join(bin, "readproctitle"), "readproctitle", "io", "errors:", dots)
+			p := startStamp(t, filepath.Join(bin, "readproctitle"), "readproctitle", "io", "errors:", dots)
 			for _, s := range steps {
 				p.write(t, s.input)
 				p.waitCmdline(t, s.cmdline)
@@ -394,7 +339,7 @@ func TestReadproctitleDifferential(t *testing.T) {
 		})
 	}
 	t.Run("gotools readproctitle", func(t *testing.T) {
-		p := startPiped(t, gotoolsBin, "gotools", "readproctitle", "io", "errors:", dots)
+		p := startStamp(t, gotoolsBin, "gotools", "readproctitle", "io", "errors:", dots)
 		p.write(t, "fatal error xyz\nwarning abc\n")
 		p.waitCmdline(t, "gotools\x00readproctitle\x00io\x00errors:\x00... xyz\nwarning abc\n\x00")
 		if code := p.exit(t); code != 0 {

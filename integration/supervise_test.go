@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -79,16 +78,11 @@ func (b *background) exited() bool {
 	}
 }
 
-var (
-	pidRe     = regexp.MustCompile(`\(pid [0-9]+\)`)
-	secondsRe = regexp.MustCompile(`[0-9]+ seconds`)
-)
-
 // svstat is Debian's svstat line for sv with the pid and seconds masked.
 func svstat(t *testing.T, parent string) string {
 	t.Helper()
 	out := debian(parent).run(t, "svstat", "sv").Stdout
-	return secondsRe.ReplaceAllString(pidRe.ReplaceAllString(out, "(pid PID)"), "S seconds")
+	return normaliseSvstat(out)
 }
 
 func waitSvstat(t *testing.T, parent, want string) {
@@ -118,19 +112,6 @@ func statusTail(t *testing.T, parent string) string {
 	return fmt.Sprintf("%s %02x %02x", pid, b[16], b[17])
 }
 
-func fileLines(path string) []string {
-	b, _ := os.ReadFile(path)
-	return strings.Fields(string(b))
-}
-
-// signalRecorder logs each signal it gets into DIR/sigs (one name a line)
-// and "start" each time it starts; TERM does not stop it.
-const signalRecorder = `#!/bin/sh
-echo start >> sigs
-for s in HUP ALRM INT TERM QUIT USR1 USR2 WINCH CONT; do trap "echo $s >> sigs" $s; done
-while :; do sleep 1 & wait $!; done
-`
-
 // TestSuperviseControlLetters drives each supervise through every control
 // letter of 0.76 with Debian's svc and compares svstat, the status bytes
 // and the signals the run script received.
@@ -140,29 +121,29 @@ func TestSuperviseControlLetters(t *testing.T) {
 		svc, svstat, status string
 		sigs                []string // expected lines of sigs after the step
 	}{
-		{"", "sv: up (pid PID) S seconds\n", "pid 00 75", []string{"start"}},
-		{"-h", "sv: up (pid PID) S seconds\n", "pid 00 75", []string{"start", "HUP"}},
-		{"-a", "sv: up (pid PID) S seconds\n", "pid 00 75", []string{"start", "HUP", "ALRM"}},
-		{"-i", "sv: up (pid PID) S seconds\n", "pid 00 75", []string{"start", "HUP", "ALRM", "INT"}},
-		{"-t", "sv: up (pid PID) S seconds\n", "pid 00 75", []string{"start", "HUP", "ALRM", "INT", "TERM"}},
-		{"-p", "sv: up (pid PID) S seconds, paused\n", "pid 01 75", nil},
-		{"-c", "sv: up (pid PID) S seconds\n", "pid 00 75", []string{"start", "HUP", "ALRM", "INT", "TERM", "CONT"}},
-		{"-d", "sv: up (pid PID) S seconds, want down\n", "pid 00 64",
+		{"", "sv: up (pid N) N seconds\n", "pid 00 75", []string{"start"}},
+		{"-h", "sv: up (pid N) N seconds\n", "pid 00 75", []string{"start", "HUP"}},
+		{"-a", "sv: up (pid N) N seconds\n", "pid 00 75", []string{"start", "HUP", "ALRM"}},
+		{"-i", "sv: up (pid N) N seconds\n", "pid 00 75", []string{"start", "HUP", "ALRM", "INT"}},
+		{"-t", "sv: up (pid N) N seconds\n", "pid 00 75", []string{"start", "HUP", "ALRM", "INT", "TERM"}},
+		{"-p", "sv: up (pid N) N seconds, paused\n", "pid 01 75", nil},
+		{"-c", "sv: up (pid N) N seconds\n", "pid 00 75", []string{"start", "HUP", "ALRM", "INT", "TERM", "CONT"}},
+		{"-d", "sv: up (pid N) N seconds, want down\n", "pid 00 64",
 			[]string{"start", "HUP", "ALRM", "INT", "TERM", "CONT", "TERM", "CONT"}},
-		{"-u", "sv: up (pid PID) S seconds\n", "pid 00 75", nil},
-		{"-o", "sv: up (pid PID) S seconds\n", "pid 00 00", nil},
-		{"-k", "sv: down S seconds, normally up\n", "nopid 00 00", nil},
-		{"-p", "sv: down S seconds, normally up\n", "nopid 00 00", nil},
-		{"-u", "sv: up (pid PID) S seconds\n", "pid 00 75",
+		{"-u", "sv: up (pid N) N seconds\n", "pid 00 75", nil},
+		{"-o", "sv: up (pid N) N seconds\n", "pid 00 00", nil},
+		{"-k", "sv: down N seconds, normally up\n", "nopid 00 00", nil},
+		{"-p", "sv: down N seconds, normally up\n", "nopid 00 00", nil},
+		{"-u", "sv: up (pid N) N seconds\n", "pid 00 75",
 			[]string{"start", "HUP", "ALRM", "INT", "TERM", "CONT", "TERM", "CONT", "start"}},
-		{"-x", "sv: up (pid PID) S seconds\n", "pid 00 75", nil},
+		{"-x", "sv: up (pid N) N seconds\n", "pid 00 75", nil},
 		{"-k", "sv: supervise not running\n", "nopid 00 75", nil},
 	}
 	for _, s := range supervisors {
 		t.Run(s.name, func(t *testing.T) {
-			parent := serviceTree(t, map[string]string{"run*": signalRecorder})
+			parent := serviceTree(t, map[string]string{"run*": recorderRun})
 			b := superviseSv(t, s.bin, parent)
-			sigs := filepath.Join(parent, "sv/sigs")
+			sigs := filepath.Join(parent, "sv/signals")
 			for _, step := range steps {
 				if step.svc != "" {
 					if r := debian(parent).run(t, "svc", step.svc, "sv"); r.Code != 0 || r.Stderr != "" {
@@ -172,7 +153,7 @@ func TestSuperviseControlLetters(t *testing.T) {
 				waitSvstat(t, parent, step.svstat)
 				if step.sigs != nil {
 					waitFor(t, fmt.Sprintf("signals %q after svc %s", step.sigs, step.svc), func() (bool, error) {
-						got := fileLines(sigs)
+						got := readLines(t, sigs)
 						return cmp.Equal(got, step.sigs), fmt.Errorf("got %q", got)
 					})
 				}
@@ -230,7 +211,7 @@ func TestSuperviseFiles(t *testing.T) {
 		t.Run(s.name, func(t *testing.T) {
 			parent := serviceTree(t, map[string]string{"run*": "#!/bin/sh\nexec sleep 100\n", "down": ""})
 			b := superviseSv(t, s.bin, parent)
-			waitSvstat(t, parent, "sv: down S seconds\n")
+			waitSvstat(t, parent, "sv: down N seconds\n")
 			if got := statusTail(t, parent); got != "nopid 00 64" {
 				t.Errorf("status %q, want want-down", got)
 			}
@@ -281,7 +262,7 @@ func TestSuperviseStartupErrors(t *testing.T) {
 		}, []string{"sv"}},
 		{"dangling supervise symlink is repaired, then locked", func(t *testing.T, parent string) {
 			os.Symlink("../elsewhere", filepath.Join(parent, "sv/supervise"))
-			lockHeld(t, parent, "elsewhere")
+			holdLock(t, filepath.Join(parent, "elsewhere/lock"))
 		}, []string{"sv"}},
 		{"supervise symlink target too long", func(t *testing.T, parent string) {
 			os.Symlink(strings.Repeat("x", 300), filepath.Join(parent, "sv/supervise"))
@@ -292,7 +273,7 @@ func TestSuperviseStartupErrors(t *testing.T) {
 		}, []string{"sv"}},
 		{"second supervise", func(t *testing.T, parent string) {
 			os.Mkdir(filepath.Join(parent, "sv/supervise"), 0o700)
-			lockHeld(t, parent, "sv/supervise")
+			holdLock(t, filepath.Join(parent, "sv/supervise/lock"))
 		}, []string{"sv"}},
 		{"control is a directory", func(t *testing.T, parent string) {
 			os.MkdirAll(filepath.Join(parent, "sv/supervise/control"), 0o700)
@@ -319,21 +300,6 @@ func TestSuperviseStartupErrors(t *testing.T) {
 				t.Errorf("exit %d: %v", results[1].Code, results[1])
 			}
 		})
-	}
-}
-
-// lockHeld creates PARENT/DIR/lock and holds an flock on it until the test
-// ends, as a running supervise would.
-func lockHeld(t *testing.T, parent, dir string) {
-	t.Helper()
-	os.MkdirAll(filepath.Join(parent, dir), 0o700)
-	f, err := os.OpenFile(filepath.Join(parent, dir, "lock"), os.O_WRONLY|os.O_CREATE, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -403,7 +369,7 @@ func TestSuperviseRunFailures(t *testing.T) {
 				if ticks := cpuTicks(t, b.innerPid(t)); ticks > 50 {
 					t.Errorf("supervise used %d clock ticks of CPU while failing", ticks)
 				}
-				if got := svstat(t, parent); s.name == "gotools" && got != "sv: down S seconds, normally up, want up\n" {
+				if got := svstat(t, parent); s.name == "gotools" && got != "sv: down N seconds, normally up, want up\n" {
 					// §13.11: the status shows the service down, want up.
 					t.Errorf("svstat %q while failing", got)
 				}
@@ -415,11 +381,10 @@ func TestSuperviseRunFailures(t *testing.T) {
 // cpuTicks is utime+stime of pid (clock ticks).
 func cpuTicks(t *testing.T, pid int) int {
 	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		t.Fatal(err)
+	f := procStat(pid)
+	if f == nil {
+		t.Fatalf("process %d is gone", pid)
 	}
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
 	u, _ := strconv.Atoi(f[11])
 	s, _ := strconv.Atoi(f[12])
 	return u + s
@@ -455,25 +420,25 @@ func TestSuperviseExtraLetters(t *testing.T) {
 	}
 	for _, s := range supervisors {
 		t.Run(s.name, func(t *testing.T) {
-			parent := serviceTree(t, map[string]string{"run*": signalRecorder})
+			parent := serviceTree(t, map[string]string{"run*": recorderRun})
 			superviseSv(t, s.bin, parent)
-			sigs := filepath.Join(parent, "sv/sigs")
-			waitFor(t, "start", func() (bool, error) { return len(fileLines(sigs)) == 1, nil })
+			sigs := filepath.Join(parent, "sv/signals")
+			waitFor(t, "start", func() (bool, error) { return len(readLines(t, sigs)) == 1, nil })
 			for _, c := range "q12w" {
 				// One letter at a time: a shell runs the traps of signals
 				// that arrive together in its own order.
-				n := len(fileLines(sigs))
+				n := len(readLines(t, sigs))
 				writeControl(t, parent, string(c))
 				if s.name == "gotools" {
-					waitFor(t, "signal for "+string(c), func() (bool, error) { return len(fileLines(sigs)) > n, nil })
+					waitFor(t, "signal for "+string(c), func() (bool, error) { return len(readLines(t, sigs)) > n, nil })
 				}
 			}
 			debian(parent).run(t, "svc", "-h", "sv")
 			waitFor(t, "HUP", func() (bool, error) {
-				got := fileLines(sigs)
+				got := readLines(t, sigs)
 				return len(got) > 0 && got[len(got)-1] == "HUP", fmt.Errorf("got %q", got)
 			})
-			if diff := cmp.Diff(want[s.name], fileLines(sigs)); diff != "" {
+			if diff := cmp.Diff(want[s.name], readLines(t, sigs)); diff != "" {
 				t.Errorf("signals (-want +got)\n%s", diff)
 			}
 		})
@@ -496,9 +461,9 @@ func writeControl(t *testing.T, parent, cmds string) {
 // ignored, and an svc -d behind it acts at once.
 func TestSuperviseJunkInControl(t *testing.T) {
 	requireDebian(t, "svc", "svok", "svstat")
-	parent := serviceTree(t, map[string]string{"run*": signalRecorder})
+	parent := serviceTree(t, map[string]string{"run*": recorderRun})
 	superviseSv(t, binDir, parent)
-	waitSvstat(t, parent, "sv: up (pid PID) S seconds\n")
+	waitSvstat(t, parent, "sv: up (pid N) N seconds\n")
 	junk := make([]byte, 1<<20)
 	const notCommands = "ZyYz\n\x00\xff*+=-!bBefgjlmnrsvUDOX"
 	for i := range junk {
@@ -507,12 +472,12 @@ func TestSuperviseJunkInControl(t *testing.T) {
 	writeControl(t, parent, string(junk))
 	start := time.Now()
 	debian(parent).run(t, "svc", "-d", "sv")
-	waitSvstat(t, parent, "sv: up (pid PID) S seconds, want down\n") // the recorder survives TERM
+	waitSvstat(t, parent, "sv: up (pid N) N seconds, want down\n") // the recorder survives TERM
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("svc -d behind 1 MiB of junk took %v", d)
 	}
 	waitFor(t, "TERM and CONT", func() (bool, error) {
-		got := fileLines(filepath.Join(parent, "sv/sigs"))
+		got := readLines(t, filepath.Join(parent, "sv/signals"))
 		return cmp.Equal(got, []string{"start", "TERM", "CONT"}), fmt.Errorf("signals %q", got)
 	})
 }
@@ -523,14 +488,14 @@ func TestSuperviseTermStopsService(t *testing.T) {
 	requireDebian(t, "svok", "svstat")
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
-			parent := serviceTree(t, map[string]string{"run*": "#!/bin/sh\necho start >> sigs\ntrap 'echo TERM >> sigs; exit 0' TERM\nwhile :; do sleep 1 & wait $!; done\n"})
+			parent := serviceTree(t, map[string]string{"run*": "#!/bin/sh\necho start >> signals\ntrap 'echo TERM >> signals; exit 0' TERM\nwhile :; do sleep 1 & wait $!; done\n"})
 			b := superviseSv(t, binDir, parent)
-			waitFor(t, "start", func() (bool, error) { return len(fileLines(filepath.Join(parent, "sv/sigs"))) == 1, nil })
+			waitFor(t, "start", func() (bool, error) { return len(readLines(t, filepath.Join(parent, "sv/signals"))) == 1, nil })
 			b.signal(t, sig)
 			if code := b.wait(t); code != 0 || b.Stderr.String() != "" {
 				t.Errorf("supervise: exit %d, stderr %q", code, b.Stderr.String())
 			}
-			if got := fileLines(filepath.Join(parent, "sv/sigs")); !cmp.Equal(got, []string{"start", "TERM"}) {
+			if got := readLines(t, filepath.Join(parent, "sv/signals")); !cmp.Equal(got, []string{"start", "TERM"}) {
 				t.Errorf("signals %q", got)
 			}
 			if got := statusTail(t, parent); got != "nopid 00 64" {
@@ -546,10 +511,10 @@ func TestSuperviseRunIgnoringTerm(t *testing.T) {
 	requireDebian(t, "svc", "svok", "svstat")
 	parent := serviceTree(t, map[string]string{"run*": "#!/bin/sh\ntrap '' TERM\nwhile :; do sleep 1; done\n"})
 	b := superviseSv(t, binDir, parent)
-	waitSvstat(t, parent, "sv: up (pid PID) S seconds\n")
+	waitSvstat(t, parent, "sv: up (pid N) N seconds\n")
 	pid := hostPid(t, b, statusPid(t, parent))
 	debian(parent).run(t, "svc", "-d", "sv")
-	waitSvstat(t, parent, "sv: up (pid PID) S seconds, want down\n")
+	waitSvstat(t, parent, "sv: up (pid N) N seconds, want down\n")
 	if procStat(pid) == nil {
 		t.Fatal("./run died of a TERM it ignores")
 	}
@@ -571,11 +536,11 @@ func TestSuperviseReapsOrphans(t *testing.T) {
 	requireDebian(t, "svc", "svok", "svstat")
 	for _, s := range supervisors[1:] {
 		t.Run(s.name, func(t *testing.T) {
-			parent := serviceTree(t, map[string]string{"run*": "#!/bin/sh\necho start >> sigs\nsleep 0.2 &\nsleep 0.3 &\nexit 0\n"})
+			parent := serviceTree(t, map[string]string{"run*": "#!/bin/sh\necho start >> signals\nsleep 0.2 &\nsleep 0.3 &\nexit 0\n"})
 			b := superviseSv(t, s.bin, parent)
-			waitFor(t, "three starts", func() (bool, error) { return len(fileLines(filepath.Join(parent, "sv/sigs"))) >= 3, nil })
+			waitFor(t, "three starts", func() (bool, error) { return len(readLines(t, filepath.Join(parent, "sv/signals"))) >= 3, nil })
 			debian(parent).run(t, "svc", "-d", "sv")
-			waitSvstat(t, parent, "sv: down S seconds, normally up\n")
+			waitSvstat(t, parent, "sv: down N seconds, normally up\n")
 			init := b.innerPid(t)
 			waitFor(t, "no children left", func() (bool, error) {
 				kids := childrenOf(init)
@@ -607,15 +572,15 @@ func TestSuperviseRenamedDirectory(t *testing.T) {
 	requireDebian(t, "supervise", "svc", "svok", "svstat")
 	for _, s := range supervisors {
 		t.Run(s.name, func(t *testing.T) {
-			parent := serviceTree(t, map[string]string{"run*": signalRecorder})
+			parent := serviceTree(t, map[string]string{"run*": recorderRun})
 			superviseSv(t, s.bin, parent)
-			waitFor(t, "start", func() (bool, error) { return len(fileLines(filepath.Join(parent, "sv/sigs"))) == 1, nil })
+			waitFor(t, "start", func() (bool, error) { return len(readLines(t, filepath.Join(parent, "sv/signals"))) == 1, nil })
 			if err := os.Rename(filepath.Join(parent, "sv"), filepath.Join(parent, ".sv")); err != nil {
 				t.Fatal(err)
 			}
 			debian(parent).run(t, "svc", "-k", ".sv")
 			waitFor(t, "restart in .sv", func() (bool, error) {
-				got := fileLines(filepath.Join(parent, ".sv/sigs"))
+				got := readLines(t, filepath.Join(parent, ".sv/signals"))
 				return cmp.Equal(got, []string{"start", "start"}), fmt.Errorf("sigs %q", got)
 			})
 			if r := debian(parent).run(t, "svstat", ".sv"); !strings.HasPrefix(r.Stdout, ".sv: up (pid ") {
@@ -637,7 +602,7 @@ func TestSuperviseSession(t *testing.T) {
 			}
 			parent := serviceTree(t, files)
 			b := superviseSv(t, binDir, parent)
-			waitSvstat(t, parent, "sv: up (pid PID) S seconds\n")
+			waitSvstat(t, parent, "sv: up (pid N) N seconds\n")
 			inner := statusPid(t, parent)
 			pid := hostPid(t, b, inner)
 			st := procStat(pid)

@@ -1,12 +1,10 @@
 package supervisor
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -24,9 +22,6 @@ const (
 type TimeoutError struct{ Dir string }
 
 func (e *TimeoutError) Error() string { return "timed out waiting for " + e.Dir }
-
-// errNoSupervisor is an ok FIFO without a reader.
-var errNoSupervisor = errors.New("supervise not running")
 
 // Await returns once every dir is in the goal state, reacting to each
 // status change as it happens: it watches dir/supervise with inotify for
@@ -103,18 +98,12 @@ func waitChange(in int, buf []byte, deadline time.Time) (bool, error) {
 		if err != nil || n <= 0 {
 			return changed, nil // EAGAIN: drained
 		}
-		for b := buf[:n]; len(b) >= unix.SizeofInotifyEvent; {
-			ev := (*unix.InotifyEvent)(unsafe.Pointer(&b[0]))
-			end := unix.SizeofInotifyEvent + int(ev.Len)
-			if end > len(b) {
-				break
-			}
-			name := string(bytes.TrimRight(b[unix.SizeofInotifyEvent:end], "\x00"))
-			switch name {
+		evs, _ := parseInotify(buf[:n]) // the kernel writes whole records
+		for _, ev := range evs {
+			switch ev.name {
 			case "status", XStatusFile, "lock", "":
 				changed = true // "": the directory itself went away
 			}
-			b = b[end:]
 		}
 	}
 }
@@ -122,12 +111,13 @@ func waitChange(in int, buf []byte, deadline time.Time) (bool, error) {
 // reached reports whether dir's service is in the goal state now, and
 // fails if it is not and no supervise is there to change that.
 func reached(dir string, goal Goal) (bool, error) {
-	b, err := os.ReadFile(dir + "/supervise/status")
+	var raw [StatusLen]byte
+	n, err := ReadStatus(dir, raw[:])
 	if err != nil {
-		return false, fmt.Errorf("unable to read %s/supervise/status: %w", dir, pathErrno(err))
+		return false, fmt.Errorf("unable to read %s/supervise/status: %w", dir, err)
 	}
 	var st Status
-	if err := st.UnmarshalBinary(b); err != nil {
+	if err := st.UnmarshalBinary(raw[:n]); err != nil {
 		return false, fmt.Errorf("unable to read %s/supervise/status: %w", dir, err)
 	}
 	ok := false
@@ -145,22 +135,11 @@ func reached(dir string, goal Goal) (bool, error) {
 	if ok {
 		return true, nil
 	}
-	fd, err := unix.Open(dir+"/supervise/ok", unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-	if err == unix.ENXIO {
-		return false, fmt.Errorf("unable to watch %s: %w", dir, errNoSupervisor)
-	}
-	if err != nil {
+	switch err := Running(dir); {
+	case errors.Is(err, ErrNotRunning):
+		return false, fmt.Errorf("unable to watch %s: %w", dir, err)
+	case err != nil:
 		return false, fmt.Errorf("unable to open %s/supervise/ok: %w", dir, err)
 	}
-	unix.Close(fd)
 	return false, nil
-}
-
-// pathErrno unwraps an *os.PathError so messages do not repeat the path.
-func pathErrno(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

@@ -112,7 +112,7 @@ func TestAwaitNoSupervisor(t *testing.T) {
 	os.Mkdir(filepath.Join(dir, "supervise"), 0o700)
 	putStatus(t, dir, 0, Extended{})
 	unix.Mkfifo(filepath.Join(dir, "supervise/ok"), 0o600)
-	if err := Await([]string{dir}, GoalUp, 0); !errors.Is(err, errNoSupervisor) {
+	if err := Await([]string{dir}, GoalUp, 0); !errors.Is(err, ErrNotRunning) {
 		t.Errorf("got %v, want supervise not running", err)
 	}
 	if err := Await([]string{dir}, GoalDown, 0); err != nil {

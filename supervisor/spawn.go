@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -119,7 +120,7 @@ func (f *forkSpawner) readinessPipe(attr *syscall.ProcAttr) (*os.File, error) {
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
-		return nil, fmt.Errorf("unable to create readiness pipe for %s: %w", f.name, err)
+		return nil, fmt.Errorf("unable to create readiness pipe for %s: %w", f.name, bareErrno(err))
 	}
 	for len(attr.Files) <= n {
 		attr.Files = append(attr.Files, closedFd)
@@ -143,13 +144,31 @@ func (f *forkSpawner) notificationFd() (int, error) {
 	defer file.Close()
 	b, err := io.ReadAll(io.LimitReader(file, 64))
 	if err != nil {
-		return -1, fmt.Errorf("unable to read %s/notification-fd: %w", f.name, err)
+		return -1, fmt.Errorf("unable to read %s/notification-fd: %w", f.name, bareErrno(err))
 	}
-	n, err := strconv.Atoi(string(bytes.TrimSpace(b)))
-	if err != nil || n < 3 || n >= maxNotificationFd {
+	n, ok := parseNotificationFd(b)
+	if !ok {
 		return -1, fmt.Errorf("unable to use %s/notification-fd: not a descriptor number of 3 or more", f.name)
 	}
 	return n, nil
+}
+
+// parseNotificationFd reads the contents of a notification-fd file: a
+// decimal descriptor number of 3 or more (below maxNotificationFd), white
+// space around it allowed.
+func parseNotificationFd(b []byte) (int, bool) {
+	n, err := strconv.Atoi(string(bytes.TrimSpace(b)))
+	return n, err == nil && n >= 3 && n < maxNotificationFd
+}
+
+// bareErrno is the errno in an error of package os, without the system
+// call or path Go puts before it: messages name the file themselves.
+func bareErrno(err error) error {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errno
+	}
+	return err
 }
 
 // awaitReadiness reports pid ready when a newline arrives on r. It ends at
@@ -182,6 +201,12 @@ func procStartTime(pid int) uint64 {
 	if err != nil {
 		return 0
 	}
+	return statStartTime(b)
+}
+
+// statStartTime is field 22 of the text of a /proc/PID/stat, or 0 if it
+// has none.
+func statStartTime(b []byte) uint64 {
 	// The command name (field 2) may hold spaces and parentheses; the
 	// fields after its last ")" are 3, 4, ...
 	i := bytes.LastIndexByte(b, ')')

@@ -60,6 +60,19 @@ func FuzzTAI64NRoundTrip(f *testing.F) {
 	})
 }
 
+// FuzzParseText: any text ParseText accepts is the label's one text form.
+func FuzzParseText(f *testing.F) {
+	for _, s := range []string{"@4000000037c219bf2ef02e94", "@4000000037C219BF2EF02E94", "@", "", "@4000000037c219bf2ef02e9x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := ParseText(s)
+		if err == nil && n.String() != s {
+			t.Fatalf("%q parsed as %#v, whose text is %q", s, n, n.String())
+		}
+	})
+}
+
 func TestTextGolden(t *testing.T) {
 	tests := []struct {
 		n    N
