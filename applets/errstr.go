@@ -2,6 +2,7 @@ package applets
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"syscall"
 )
@@ -9,14 +10,32 @@ import (
 // Errstr renders err with djb's errno wording (error_str.c, COMPAT §1.3)
 // instead of Go's: an error whose text ends in its errno's Go text gets that
 // suffix replaced, so wrapped errors ("unable to start x/run: %w") keep their
-// context. It is the only place that turns errnos into words.
+// context. Go's own wrappers (*os.PathError, *os.LinkError,
+// *os.SyscallError) are dropped with their errno: their "open PATH: " would
+// name a path the message already names. It is the only place that turns
+// errnos into words.
 func Errstr(err error) string {
 	var errno syscall.Errno
 	s := err.Error()
 	if !errors.As(err, &errno) {
 		return s
 	}
-	return strings.TrimSuffix(s, errno.Error()) + ErrnoText(errno)
+	suffix := errno.Error()
+	var pathErr *os.PathError
+	var linkErr *os.LinkError
+	var sysErr *os.SyscallError
+	switch {
+	case errors.As(err, &pathErr):
+		suffix = pathErr.Error()
+	case errors.As(err, &linkErr):
+		suffix = linkErr.Error()
+	case errors.As(err, &sysErr):
+		suffix = sysErr.Error()
+	}
+	if !strings.HasSuffix(s, suffix) {
+		return s
+	}
+	return strings.TrimSuffix(s, suffix) + ErrnoText(errno)
 }
 
 // ErrnoText is djb's text for one errno; unknown values are "unknown error".

@@ -18,7 +18,9 @@ func TestErrstr(t *testing.T) {
 		{syscall.ENXIO, "device not configured"},
 		{syscall.Errno(4000), "unknown error"},
 		{fmt.Errorf("unable to start x/run: %w", syscall.EACCES), "unable to start x/run: access denied"},
-		{&os.PathError{Op: "open", Path: "x", Err: syscall.ELOOP}, "open x: symbolic link loop"},
+		{&os.PathError{Op: "open", Path: "x", Err: syscall.ELOOP}, "symbolic link loop"},
+		{fmt.Errorf("unable to read x: %w", &os.SyscallError{Syscall: "pipe2", Err: syscall.EMFILE}), "unable to read x: process cannot open more files"},
+		{&os.LinkError{Op: "symlink", Old: "a", New: "b", Err: syscall.EEXIST}, "file already exists"},
 		{fmt.Errorf("bad format"), "bad format"},
 	}
 	for _, tc := range tests {

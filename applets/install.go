@@ -27,7 +27,7 @@ func Install(p *Proc, args []string) error {
 	}
 	dir := fs.Arg(0)
 	if fi, err := os.Stat(dir); err != nil {
-		return p.Unable("install into "+dir, bareErr(err))
+		return p.Unable("install into "+dir, err)
 	} else if !fi.IsDir() {
 		return p.Unable("install into "+dir, syscall.ENOTDIR)
 	}
@@ -36,7 +36,7 @@ func Install(p *Proc, args []string) error {
 		self, err = filepath.EvalSymlinks(self)
 	}
 	if err != nil {
-		return p.Unable("find the gotools executable", bareErr(err))
+		return p.Unable("find the gotools executable", err)
 	}
 	target := self
 	if absDir, err := filepath.Abs(dir); err == nil {
@@ -47,7 +47,7 @@ func Install(p *Proc, args []string) error {
 	failed := false
 	for _, name := range Listed() {
 		if err := installLink(filepath.Join(dir, name), target, *force); err != nil {
-			p.Warn("unable to link "+filepath.Join(dir, name), bareErr(err))
+			p.Warn("unable to link "+filepath.Join(dir, name), err)
 			failed = true
 		}
 	}
@@ -78,18 +78,4 @@ func installLink(path, target string, force bool) error {
 		return err
 	}
 	return nil
-}
-
-// bareErr strips the operation and paths Go adds (*os.PathError,
-// *os.LinkError), so messages name each path once.
-func bareErr(err error) error {
-	var pe *os.PathError
-	var le *os.LinkError
-	switch {
-	case errors.As(err, &pe):
-		return pe.Err
-	case errors.As(err, &le):
-		return le.Err
-	}
-	return err
 }
