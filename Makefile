@@ -31,7 +31,8 @@ fuzz:
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
-	@for b in bench/*.sh; do [ -f "$$b" ] && sh "$$b"; done; true
+	sh bench/deps.sh
+	@for b in bench/*.sh; do [ "$$b" = bench/deps.sh ] || "./$$b"; done; true
 
 check:
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
