@@ -11,6 +11,7 @@ UNIT    = $$($(GO) list ./... | grep -v /integration)
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o gotools .
+	@$(GO) version -m gotools | grep -q 'CGO_ENABLED=0' || { echo "gotools was not built static"; exit 1; }
 
 # Everything CI runs: static build, gofmt and vet, unit and integration tests,
 # and the race detector over the packages.

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"debug/elf"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,5 +70,23 @@ func TestInstallIntoMissingDirectory(t *testing.T) {
 	want := "gotools: fatal: unable to install into " + dir + ": file does not exist\n"
 	if r.Code != 111 || r.Stderr != want {
 		t.Errorf("got %v\nwant exit 111 and %q", r, want)
+	}
+}
+
+// TestBinaryIsStatic: the one file must run in an image with no libc, so it
+// has no ELF interpreter (dynamic loader) and needs no shared library.
+func TestBinaryIsStatic(t *testing.T) {
+	f, err := elf.Open(gotoolsBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			t.Errorf("%s has an ELF interpreter: it is dynamically linked", gotoolsBin)
+		}
+	}
+	if libs, _ := f.ImportedLibraries(); len(libs) != 0 {
+		t.Errorf("%s needs shared libraries %q", gotoolsBin, libs)
 	}
 }
