@@ -97,11 +97,21 @@ func stopLeftovers(dir string) {
 	}
 }
 
-// selfOrPath is this executable (whose applet is chosen by argv[0]), or
-// failing that the applet's name searched for in bootPath.
+// selfOrPath returns the path to exec applet from this same executable: a
+// link named after the applet in bootPath that leads to this executable
+// (what "gotools install" makes), so that ps and pgrep show the applet's
+// name; else the executable itself; else whatever bootPath holds under
+// that name.
 func selfOrPath(applet string) string {
-	if self, err := os.Executable(); err == nil {
-		return self
+	self, selfErr := os.Stat("/proc/self/exe")
+	for _, d := range strings.Split(bootPath, ":") {
+		path := d + "/" + applet
+		if fi, err := os.Stat(path); err == nil && selfErr == nil && os.SameFile(fi, self) {
+			return path
+		}
+	}
+	if exe, err := os.Executable(); err == nil {
+		return exe
 	}
 	for _, d := range strings.Split(bootPath, ":") {
 		if unix.Access(d+"/"+applet, unix.X_OK) == nil {
