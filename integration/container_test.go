@@ -363,7 +363,7 @@ func TestContainerEssential(t *testing.T) {
 			code  int
 		}{
 			{"finish 125", map[string]string{"run": "#!/bin/sh\nuntil grep -qs ready ../other/log/main/current; do sleep 0.05; done\nexit 4\n", "finish": "#!/bin/sh\nexit 125\n"}, nil, 4},
-			{"svc -d, exits 0 on TERM", map[string]string{"run": "#!/bin/sh\necho $$ >> pids\ntrap 'exit 0' TERM\nwhile :; do sleep 0.1; done\n"}, []string{"-d"}, 0},
+			{"svc -d, exits 0 on TERM", map[string]string{"run": "#!/bin/sh\ntrap 'exit 0' TERM\necho $$ >> pids\nwhile :; do sleep 0.1; done\n"}, []string{"-d"}, 0},
 			{"svc -d, killed by TERM", map[string]string{"run": upRun}, []string{"-d"}, 128 + 15},
 			{"svc -o, then killed", map[string]string{"run": upRun}, []string{"-o", "-k"}, 128 + 9},
 		} {
@@ -377,7 +377,10 @@ func TestContainerEssential(t *testing.T) {
 				dir := b.at(b.scanDir())
 				waitLogged(t, filepath.Join(dir, "other", "log", "main"), "ready")
 				if tc.svc != nil {
-					waitUp(t, dir, "e")
+					// Each of these runs has written its pid once its traps are set.
+					waitFor(t, "e running", func() (bool, error) {
+						return len(readLines(t, filepath.Join(dir, "e", "pids"))) == 1, nil
+					})
 					for _, c := range tc.svc {
 						b.svc(t, c, "e")
 					}
