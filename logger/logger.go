@@ -183,7 +183,7 @@ func (l *Logger) Run(input *os.File) {
 	}
 	buf := make([]byte, readSize)
 	atNewline := true
-	for {
+	for fd >= 0 { // no descriptor: empty input
 		l.flush()
 		if l.rotate.Swap(false) {
 			for _, d := range l.dirs {

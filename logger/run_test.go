@@ -80,6 +80,29 @@ func TestTerminateWhenIdleEndsAtOnce(t *testing.T) {
 	<-done
 }
 
+// TestRunWithoutInput: a nil input is empty, so Run ends at once and marks
+// current complete.
+func TestRunWithoutInput(t *testing.T) {
+	h := newHarness(t)
+	l, err := Open(h.config(h.script("DIR:d")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	done := make(chan struct{})
+	go func() { l.Run(nil); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		l.Terminate() // lets the test end if Run waits for input it cannot get
+		<-done
+		t.Fatal("Run(nil) waited for input")
+	}
+	if fi, err := os.Stat(h.path("d/current")); err != nil || fi.Mode().Perm() != 0o744 {
+		t.Errorf("current: %v %v, want mode 744", fi, err)
+	}
+}
+
 func TestRotateRotatesNonEmptyCurrents(t *testing.T) {
 	h := newHarness(t)
 	_, w, l, done := h.startRun("DIR:a", "-*", "DIR:b")
