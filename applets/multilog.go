@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -19,7 +20,8 @@ import (
 // FILE, sSIZE, nNUM and !PROCESSOR set up the log directories (./DIR or /DIR)
 // that follow. Arguments are classified by their first character; anything
 // else is ignored, as in 0.76. gotools adds action 1: each selected line,
-// whole, is copied to stdout (COMPAT §13.14).
+// whole, is copied to stdout (COMPAT §13.14); if stdout is a pipe nobody
+// reads any more, the copies are dropped and the logging goes on.
 //
 // SIGTERM: finish the current line, then exit as at end of input. SIGALRM:
 // rotate every non-empty current. Exit 0 at end of input; 111 when startup
@@ -35,9 +37,15 @@ func runMultilog(p *Proc, args []string) error {
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGALRM)
 	defer signal.Stop(sigs)
 
+	script := logger.ParseScript(args)
+	stdout := p.Stdout
+	if f := copyOfStdout(p.Files[1], script); f != nil {
+		defer f.Close()
+		stdout = f
+	}
 	l, err := logger.Open(logger.Config{
-		Script:          logger.ParseScript(args),
-		Stdout:          p.Stdout,
+		Script:          script,
+		Stdout:          stdout,
 		Stderr:          p.Stderr,
 		ProcessorStderr: p.Files[2],
 		Env:             p.Env,
@@ -70,4 +78,28 @@ func runMultilog(p *Proc, args []string) error {
 	<-stopped // no Terminate or Rotate may run into Close
 	l.Close()
 	return nil
+}
+
+// copyOfStdout returns a duplicate of stdout for action 1, or nil when the
+// script has no action 1 or the duplicate cannot be made. The Go runtime
+// kills a program with SIGPIPE when a write to descriptor 1 or 2 finds a
+// closed pipe, but on any other descriptor the write only fails: so a
+// reader of stdout that goes away costs the copies (the logger drops
+// stdout's write errors) instead of multilog and its log directories. e
+// and the warnings keep descriptor 2, where a closed pipe kills multilog
+// as it kills 0.76.
+func copyOfStdout(f *os.File, s logger.Script) *os.File {
+	if f == nil || !slices.ContainsFunc(s.Actions, func(a logger.Action) bool { return a.Kind == logger.Stdout }) {
+		return nil
+	}
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	dup := -1
+	rc.Control(func(fd uintptr) { dup, err = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0) })
+	if err != nil {
+		return nil
+	}
+	return os.NewFile(uintptr(dup), f.Name())
 }

@@ -455,6 +455,62 @@ func TestMultilogStdoutAction(t *testing.T) {
 	}
 }
 
+// runToClosedPipe runs bin's multilog in dir on input read from a file,
+// with stdout (or stderr, when stderr is set) a pipe whose reader has gone,
+// and returns its exit code (128+N when killed by signal N).
+func runToClosedPipe(t *testing.T, bin, dir, input string, stderr bool, args ...string) int {
+	t.Helper()
+	in := filepath.Join(t.TempDir(), "input")
+	must(t, os.WriteFile(in, []byte(input), 0o644))
+	f, err := os.Open(in)
+	must(t, err)
+	defer f.Close()
+	r, w, err := os.Pipe()
+	must(t, err)
+	r.Close()
+	defer w.Close()
+	x := mlCmd(t, bin, dir, args...)
+	x.Stdin = f
+	if stderr {
+		x.Stderr = w
+	} else {
+		x.Stdout = w
+	}
+	must(t, x.Start())
+	done := make(chan error, 1)
+	go func() { done <- x.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(60 * time.Second):
+		x.Process.Kill()
+		t.Fatalf("%s multilog %q did not finish", bin, args)
+	}
+	return exitCode(t, err)
+}
+
+// TestMultilogStdoutReaderGone: when nothing reads stdout any more, action
+// 1's copies are dropped and the log directory still gets every line;
+// multilog is not killed by SIGPIPE.
+func TestMultilogStdoutReaderGone(t *testing.T) {
+	dir := t.TempDir()
+	if code := runToClosedPipe(t, binDir, dir, "one\ntwo\n", false, "1", "./d"); code != 0 {
+		t.Errorf("exit %d, want 0", code)
+	}
+	if diff := cmp.Diff([]string{"d drwx------", `d/current -rwxr--r-- "one\ntwo\n"`, `d/lock -rw------- ""`, `d/state -rw-r--r-- ""`},
+		snapshot(t, dir)); diff != "" {
+		t.Errorf("files (-want +got)\n%s", diff)
+	}
+}
+
+// TestMultilogDiffStderrReaderGone: a closed stderr pipe kills multilog by
+// SIGPIPE at its first e line, as it kills 0.76.
+func TestMultilogDiffStderrReaderGone(t *testing.T) {
+	differential(t, func(t *testing.T, bin, dir string) mlOutcome {
+		code := runToClosedPipe(t, bin, dir, "one\ntwo\n", true, "./d", "e")
+		return mlOutcome{Code: code, Files: snapshot(t, dir)}
+	})
+}
+
 // TestMatchtestTruthTable runs the hidden matchtest applet over 0.76's
 // truth table and checks each verdict against Debian's multilog, whose -
 // action uses the same matcher (Debian does not ship matchtest).
