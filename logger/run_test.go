@@ -2,6 +2,7 @@ package logger
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -209,6 +210,39 @@ func FuzzSelection(f *testing.F) {
 		} {
 			if out.got != out.want {
 				t.Fatalf("script %q on %q: %s = %q, want %q", script, input, out.name, out.got, out.want)
+			}
+		}
+	})
+}
+
+// FuzzRotation feeds lines of any length through a directory with a small
+// size limit and enough archives to keep them all: the archives, oldest
+// first, then current, must be the input exactly (with a newline ending a
+// partial last line), and no file may exceed the limit.
+func FuzzRotation(f *testing.F) {
+	f.Add([]byte("0123456789\n"), uint16(0), uint8(200))
+	f.Add([]byte(strings.Repeat("y", 3000)+"\nz\n"), uint16(1000), uint8(9))
+	f.Add([]byte("x"), uint16(5), uint8(255))
+	f.Fuzz(func(t *testing.T, seed []byte, extra uint16, repeat uint8) {
+		if len(seed) == 0 || len(seed) > 5000 {
+			return
+		}
+		size := MinSize + int(extra)
+		input := bytes.Repeat(seed, int(repeat)+1)
+		input = input[:min(len(input), 64<<10)] // each rotation costs an fsync
+		h := newHarness(t)
+		h.run(string(input), fmt.Sprintf("s%d", size), "n100000", "DIR:d")
+		want := input
+		if want[len(want)-1] != '\n' {
+			want = append(want, '\n')
+		}
+		files := append(h.archives("d"), h.read("d/current"))
+		if got := strings.Join(files, ""); got != string(want) {
+			t.Fatalf("s%d: the files hold %d bytes, want the %d input bytes in order", size, len(got), len(want))
+		}
+		for i, content := range files {
+			if len(content) > size {
+				t.Fatalf("s%d: file %d has %d bytes", size, i, len(content))
 			}
 		}
 	})
