@@ -2,12 +2,16 @@ package logger
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // startRun runs a Logger on a pipe and returns the pipe's write end, the
@@ -136,6 +140,71 @@ func TestProcessorPausesBetweenTries(t *testing.T) {
 		h.run(numbered(60, 51), "s4096", proc, "DIR:d")
 		if got := time.Since(start); got != 3*DefaultPause {
 			t.Errorf("took %v, want %v", got, 3*DefaultPause)
+		}
+	})
+}
+
+// TestFailedWritesAreRetriedEveryPause makes writes to current fail with
+// ENOSPC (its descriptor is pointed at /dev/full) until the third warning:
+// the write is retried every pause, with 0.76's warning each time, and then
+// every line is in current exactly once.
+func TestFailedWritesAreRetriedEveryPause(t *testing.T) {
+	full, err := unix.Open("/dev/full", unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Skipf("no /dev/full: %v", err)
+	}
+	defer unix.Close(full)
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t)
+		start := time.Now()
+		var l *Logger
+		saved := -1
+		var at []time.Duration
+		h.tweak = func(c *Config) {
+			c.Pause = DefaultPause
+			warn := c.Warn
+			c.Warn = func(text string, err error) {
+				warn(text, err)
+				if !errors.Is(err, unix.ENOSPC) {
+					t.Errorf("warning %q: %v, want ENOSPC", text, err)
+				}
+				if at = append(at, time.Since(start)); len(at) == 3 {
+					unix.Dup3(saved, l.dirs[0].current, unix.O_CLOEXEC) // space is back
+				}
+			}
+		}
+		l, err = Open(h.config(h.script("DIR:d")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		if saved, err = unix.FcntlInt(uintptr(l.dirs[0].current), unix.F_DUPFD_CLOEXEC, 0); err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Close(saved)
+		if err := unix.Dup3(full, l.dirs[0].current, unix.O_CLOEXEC); err != nil {
+			t.Fatal(err)
+		}
+		input := numbered(1000, 20)
+		in := h.path("input")
+		if err := os.WriteFile(in, []byte(input), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		l.Run(f)
+		if want := []time.Duration{0, DefaultPause, 2 * DefaultPause}; !slices.Equal(at, want) {
+			t.Errorf("warnings at %v, want %v", at, want)
+		}
+		warning := "unable to write to " + h.path("d") + "/current, pausing: " + unix.ENOSPC.Error()
+		if want := []string{warning, warning, warning}; !slices.Equal(h.warns, want) {
+			t.Errorf("warnings %q, want %q", h.warns, want)
+		}
+		if got := h.read("d/current"); got != input {
+			t.Errorf("current has %d bytes, want the %d input bytes once", len(got), len(input))
 		}
 	})
 }
