@@ -434,6 +434,39 @@ func TestMultilogDiffStartupErrors(t *testing.T) {
 	}
 }
 
+// TestMultilogDiffStatusFileFails: a = file that cannot be rewritten is
+// warned about (and retried every 5 s, which the logger's tests time) with
+// 0.76's words: a full device, a FIFO that cannot seek.
+func TestMultilogDiffStatusFileFails(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, dir string) string // returns the = file
+	}{
+		{"full device", func(t *testing.T, dir string) string { return "/dev/full" }},
+		{"fifo", func(t *testing.T, dir string) string {
+			p := filepath.Join(dir, "ff")
+			must(t, syscall.Mkfifo(p, 0o600))
+			r, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+			must(t, err)
+			t.Cleanup(func() { r.Close() })
+			return "ff"
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			differential(t, func(t *testing.T, bin, dir string) mlOutcome {
+				m := startMultilog(t, bin, dir, "="+tc.setup(t, dir))
+				m.write(t, "x\n")
+				waitFor(t, "a warning", func() (bool, error) { return strings.Contains(m.stderr.String(), "\n"), nil })
+				m.signal(t, syscall.SIGKILL)
+				code := m.wait(t)
+				first, _, _ := strings.Cut(m.stderr.String(), "\n")
+				return mlOutcome{Code: code, Stderr: first}
+			})
+		})
+	}
+}
+
 func TestMultilogDiffLockHeld(t *testing.T) {
 	differential(t, func(t *testing.T, bin, dir string) mlOutcome {
 		holdLock(t, filepath.Join(dir, "d/lock"))
