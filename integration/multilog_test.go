@@ -404,6 +404,35 @@ func TestMultilogDiffKillAndRestart(t *testing.T) {
 	})
 }
 
+// TestMultilogDiffKillDuringProcessor kills multilog -9 while its processor
+// runs (previous, a half-written processed, newstate and state are left),
+// then starts it again on the same directory: recovery archives previous
+// and current as unfinished.
+func TestMultilogDiffKillDuringProcessor(t *testing.T) {
+	differential(t, func(t *testing.T, bin, dir string) mlOutcome {
+		args := []string{"n5", "!echo partial; echo $$ >../procpid; exec sleep 1000", "./d"}
+		m := startMultilog(t, bin, dir, args...)
+		m.write(t, "one\ntwo\n")
+		waitContent(t, filepath.Join(dir, "d/current"), "one\ntwo\n")
+		m.signal(t, syscall.SIGALRM)
+		var pid int
+		waitFor(t, "the processor's pid", func() (bool, error) {
+			b, err := os.ReadFile(filepath.Join(dir, "procpid"))
+			_, scanErr := fmt.Sscan(string(b), &pid)
+			return err == nil && scanErr == nil, err
+		})
+		t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+		m.signal(t, syscall.SIGKILL)
+		// The processor holds multilog's stderr: Wait returns once it is gone.
+		must(t, syscall.Kill(pid, syscall.SIGKILL))
+		killed := m.wait(t)
+		must(t, os.Remove(filepath.Join(dir, "procpid")))
+		left := snapshot(t, dir)
+		code, stderr := runFromFile(t, bin, dir, "new\n", args...)
+		return mlOutcome{Code: code, Stderr: stderr, Files: append(left, snapshot(t, dir)...), Extra: fmt.Sprint("killed: ", killed)}
+	})
+}
+
 func TestMultilogDiffStartupErrors(t *testing.T) {
 	tests := []struct {
 		name  string
