@@ -80,34 +80,44 @@ func mlCmd(t *testing.T, bin, dir string, args ...string) *exec.Cmd {
 	return x
 }
 
-// runFromFile runs multilog in dir with input read from a regular file, so
-// both implementations read it in the same 1 KiB pieces.
-func runFromFile(t *testing.T, bin, dir, input string, args ...string) (code int, stderr string) {
+// mlFromFile is bin's multilog in dir with input read from a regular file,
+// so both implementations read it in the same 1 KiB pieces.
+func mlFromFile(t *testing.T, bin, dir, input string, args ...string) *exec.Cmd {
 	t.Helper()
 	in := filepath.Join(t.TempDir(), "input")
-	if err := os.WriteFile(in, []byte(input), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	must(t, os.WriteFile(in, []byte(input), 0o644))
 	f, err := os.Open(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	must(t, err)
+	t.Cleanup(func() { f.Close() })
 	x := mlCmd(t, bin, dir, args...)
-	var errb bytes.Buffer
-	x.Stdin, x.Stderr = f, &errb
+	x.Stdin = f
+	return x
+}
+
+// runToEnd runs x for up to 120 s and returns its exit code (128+N when
+// killed by signal N).
+func runToEnd(t *testing.T, x *exec.Cmd) int {
+	t.Helper()
+	must(t, x.Start())
 	done := make(chan error, 1)
-	if err := x.Start(); err != nil {
-		t.Fatal(err)
-	}
 	go func() { done <- x.Wait() }()
 	select {
-	case err = <-done:
+	case err := <-done:
+		return exitCode(t, err)
 	case <-time.After(120 * time.Second):
 		x.Process.Kill()
-		t.Fatalf("%s multilog %q did not finish", bin, args)
+		t.Fatalf("%q did not finish", x.Args)
+		return 0
 	}
-	return exitCode(t, err), errb.String()
+}
+
+// runFromFile runs multilog in dir on input from a regular file.
+func runFromFile(t *testing.T, bin, dir, input string, args ...string) (code int, stderr string) {
+	t.Helper()
+	x := mlFromFile(t, bin, dir, input, args...)
+	var errb bytes.Buffer
+	x.Stderr = &errb
+	return runToEnd(t, x), errb.String()
 }
 
 // differential runs scenario once per implementation, in parallel (the
@@ -522,32 +532,17 @@ func TestMultilogStdoutAction(t *testing.T) {
 // and returns its exit code (128+N when killed by signal N).
 func runToClosedPipe(t *testing.T, bin, dir, input string, stderr bool, args ...string) int {
 	t.Helper()
-	in := filepath.Join(t.TempDir(), "input")
-	must(t, os.WriteFile(in, []byte(input), 0o644))
-	f, err := os.Open(in)
-	must(t, err)
-	defer f.Close()
 	r, w, err := os.Pipe()
 	must(t, err)
 	r.Close()
 	defer w.Close()
-	x := mlCmd(t, bin, dir, args...)
-	x.Stdin = f
+	x := mlFromFile(t, bin, dir, input, args...)
 	if stderr {
 		x.Stderr = w
 	} else {
 		x.Stdout = w
 	}
-	must(t, x.Start())
-	done := make(chan error, 1)
-	go func() { done <- x.Wait() }()
-	select {
-	case err = <-done:
-	case <-time.After(60 * time.Second):
-		x.Process.Kill()
-		t.Fatalf("%s multilog %q did not finish", bin, args)
-	}
-	return exitCode(t, err)
+	return runToEnd(t, x)
 }
 
 // TestMultilogStdoutReaderGone: when nothing reads stdout any more, action

@@ -90,6 +90,13 @@ func (h *harness) run(input string, args ...string) {
 		h.t.Fatalf("Open: %v", err)
 	}
 	defer l.Close()
+	l.Run(h.input(input))
+}
+
+// input is a regular file holding input, open for reading until the test
+// ends.
+func (h *harness) input(input string) *os.File {
+	h.t.Helper()
 	in := h.path("input")
 	if err := os.WriteFile(in, []byte(input), 0o644); err != nil {
 		h.t.Fatal(err)
@@ -98,8 +105,8 @@ func (h *harness) run(input string, args ...string) {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	defer f.Close()
-	l.Run(f)
+	h.t.Cleanup(func() { f.Close() })
+	return f
 }
 
 // listing is "NAME MODE SIZE" for each file of a log directory, with

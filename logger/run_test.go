@@ -186,16 +186,7 @@ func TestFailedWritesAreRetriedEveryPause(t *testing.T) {
 			t.Fatal(err)
 		}
 		input := numbered(1000, 20)
-		in := h.path("input")
-		if err := os.WriteFile(in, []byte(input), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		f, err := os.Open(in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		l.Run(f)
+		l.Run(h.input(input))
 		if want := []time.Duration{0, DefaultPause, 2 * DefaultPause}; !slices.Equal(at, want) {
 			t.Errorf("warnings at %v, want %v", at, want)
 		}
