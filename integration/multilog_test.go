@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -335,11 +336,12 @@ func waitContent(t *testing.T, path, want string) {
 	})
 }
 
-// waitReadingOneByte waits until a thread of pid is blocked reading one byte
-// from fd 0: how both implementations finish a line after SIGTERM.
-func waitReadingOneByte(t *testing.T, pid int) {
+// waitSyscall waits until a thread of pid is blocked in the system call
+// that match accepts, given the fields of /proc/PID/task/TID/syscall
+// (number, then arguments in hex).
+func waitSyscall(t *testing.T, pid int, what string, match func(f []string) bool) {
 	t.Helper()
-	waitFor(t, "a read of one byte from stdin", func() (bool, error) {
+	waitFor(t, what, func() (bool, error) {
 		tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/syscall", pid))
 		if err != nil || len(tasks) == 0 {
 			return false, err
@@ -349,12 +351,20 @@ func waitReadingOneByte(t *testing.T, pid int) {
 			if err != nil {
 				return false, err
 			}
-			f := strings.Fields(string(b))
-			if len(f) > 3 && f[0] == "0" && f[1] == "0x0" && f[3] == "0x1" {
+			if f := strings.Fields(string(b)); len(f) > 3 && match(f) {
 				return true, nil
 			}
 		}
 		return false, nil
+	})
+}
+
+// waitReadingOneByte waits until pid is blocked reading one byte from fd 0:
+// how both implementations finish a line after SIGTERM.
+func waitReadingOneByte(t *testing.T, pid int) {
+	t.Helper()
+	waitSyscall(t, pid, "a read of one byte from stdin", func(f []string) bool {
+		return f[0] == "0" && f[1] == "0x0" && f[3] == "0x1"
 	})
 }
 
@@ -370,6 +380,37 @@ func TestMultilogDiffTermMidLine(t *testing.T) {
 		code := m.wait(t)
 		return mlOutcome{Code: code, Stderr: m.stderr.String(), Files: snapshot(t, dir), Extra: "unread: " + m.unread()}
 	})
+}
+
+// TestMultilogNonBlockingInput: gotools waits for a non-blocking stdin
+// (ppoll on it, and on its wake-up eventfd while no TERM has come) instead
+// of taking an empty read for end of input as 0.76 does, both between lines
+// and when finishing a line after SIGTERM.
+func TestMultilogNonBlockingInput(t *testing.T) {
+	requireRoot(t) // reads /proc/PID/task/*/syscall
+	if runtime.GOARCH != "amd64" {
+		t.Skip("knows ppoll's number on amd64 only")
+	}
+	dir := t.TempDir()
+	m := startMultilog(t, binDir, dir, "./d")
+	must(t, syscall.SetNonblock(int(m.r.Fd()), true)) // the description is the child's stdin too
+	pid := m.cmd.Process.Pid
+	polling := func(nfds string) func(f []string) bool {
+		return func(f []string) bool { return f[0] == "271" && f[2] == nfds } // amd64 ppoll
+	}
+	waitSyscall(t, pid, "multilog waiting for input", polling("0x2"))
+	m.write(t, "one\npartial")
+	waitContent(t, filepath.Join(dir, "d/current"), "one\n")
+	m.signal(t, syscall.SIGTERM)
+	waitSyscall(t, pid, "multilog waiting for the rest of the line", polling("0x1"))
+	m.write(t, " end\nafter\n")
+	if code := m.wait(t); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	if got := m.unread(); got != "after\n" {
+		t.Errorf("left unread %q, want %q", got, "after\n")
+	}
+	waitContent(t, filepath.Join(dir, "d/current"), "one\npartial end\n")
 }
 
 func TestMultilogDiffTermIdle(t *testing.T) {
