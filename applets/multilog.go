@@ -97,7 +97,7 @@ func copyOfStdout(f *os.File, s logger.Script) *os.File {
 		return nil
 	}
 	dup := -1
-	rc.Control(func(fd uintptr) { dup, err = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0) })
+	rc.Control(func(fd uintptr) { dup, err = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 3) }) // never 1 or 2
 	if err != nil {
 		return nil
 	}
