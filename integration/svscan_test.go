@@ -294,11 +294,13 @@ func TestSvscanArguments(t *testing.T) {
 // svscan and supervise and under gotools' svscan: dot entries skipped,
 // symlinks followed, one service per inode, files ignored, a dangling
 // symlink warned about, a ./run that cannot start reported, a logger
-// paired; svstat, the processes and the messages must agree.
+// paired; svstat, the supervise/ files, the processes and the messages
+// must agree.
 func TestSvscanScansLikeDebian(t *testing.T) {
 	requireDebian(t, "svscan", "supervise", "svstat")
 	type outcome struct {
 		Svstat   []string
+		Status   []string // superviseFiles of each
 		Sleepers int
 		Logged   string
 		Messages []string
@@ -334,6 +336,7 @@ func TestSvscanScansLikeDebian(t *testing.T) {
 		var o outcome
 		for _, sv := range []string{"a", "b", ".hidden", "c", "c/log", "link", "ext", "file"} {
 			o.Svstat = append(o.Svstat, normaliseSvstat(svstatLine(t, cmd{}, dir, sv)))
+			o.Status = append(o.Status, superviseFiles(t, filepath.Join(dir, sv)))
 		}
 		for _, p := range nsProcs(t, tree.innerPid(t)) {
 			if p.Name == "sleep" {
@@ -358,6 +361,31 @@ func TestSvscanScansLikeDebian(t *testing.T) {
 	if deb.Sleepers != 3 {
 		t.Errorf("%d services running, want 3 (a, c, ext)", deb.Sleepers)
 	}
+}
+
+// superviseFiles describes sv/supervise as 0.76's tools read it: the
+// files there with their modes (but gotools' xstatus, an addition), and
+// what the 18-byte status says apart from its stamp: whether a pid is
+// set, paused, want.
+func superviseFiles(t *testing.T, sv string) string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(sv, "supervise"))
+	if err != nil {
+		return "no supervise/"
+	}
+	var files []string
+	for _, e := range entries {
+		if fi, err := e.Info(); err == nil && e.Name() != "xstatus" {
+			files = append(files, fmt.Sprintf("%s(%v)", e.Name(), fi.Mode()))
+		}
+	}
+	status, _ := os.ReadFile(filepath.Join(sv, "supervise", "status"))
+	desc := fmt.Sprintf("%q status of %d bytes", files, len(status))
+	if len(status) == 18 {
+		desc += fmt.Sprintf(": pid set %v, paused %d, want %q",
+			!bytes.Equal(status[12:16], []byte{0, 0, 0, 0}), status[16], status[17])
+	}
+	return desc
 }
 
 // TestSvscanServicesObeyDebianClients: the supervise/ files under gotools'
