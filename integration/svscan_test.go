@@ -698,12 +698,12 @@ while (1) { syswrite(STDOUT, "$$ " . ($n + 1) . "\n") and $n++ }
 	}
 }
 
-// TestSvscanShutdown: TERM (as PID 1, and as a child) stops the main
-// services and what they left in their process group, lets each logger
-// read to the end (the line the service writes on its way out is logged),
-// exits 0 well before a long stop timeout, and leaves no process and no
-// zombie behind. A ./run that ignores TERM is
-// killed at a short --stop-timeout, and svscan still exits 0.
+// TestSvscanShutdown: TERM, INT or QUIT (as PID 1, and as a child) stops
+// the main services and what they left in their process group, lets each
+// logger read to the end (the line the service writes on its way out is
+// logged), exits 0 well before a long stop timeout, and leaves no process
+// and no zombie behind. A ./run that ignores TERM is killed at a short
+// --stop-timeout, and svscan still exits 0.
 func TestSvscanShutdown(t *testing.T) {
 	requireDebian(t, "multilog")
 	// talker leaves its sleep behind, holding the log pipe, when TERM
@@ -714,11 +714,14 @@ func TestSvscanShutdown(t *testing.T) {
 		name     string
 		asInit   bool
 		stubborn bool
+		sig      syscall.Signal // what stops svscan
 	}{
-		{"PID 1", true, false},
-		{"child", false, false},
-		{"PID 1 ignoring TERM", true, true},
-		{"child ignoring TERM", false, true},
+		{"PID 1", true, false, syscall.SIGTERM},
+		{"child", false, false, syscall.SIGTERM},
+		{"PID 1 ignoring TERM", true, true, syscall.SIGTERM},
+		{"child ignoring TERM", false, true, syscall.SIGTERM},
+		{"PID 1 INT", true, false, syscall.SIGINT},
+		{"child QUIT", false, false, syscall.SIGQUIT},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -737,7 +740,7 @@ func TestSvscanShutdown(t *testing.T) {
 				waitLogged(t, filepath.Join(dir, "stubborn", "log", "main"), "hi")
 			}
 			start := time.Now()
-			tree.signal(t, syscall.SIGTERM)
+			tree.signal(t, tc.sig)
 			if code := tree.exitCode(t); code != 0 {
 				t.Errorf("svscan exited %d, want 0\nstderr: %s", code, tree.Stderr.String())
 			}
@@ -835,6 +838,19 @@ sleep 1 while 1;
 	for _, sv := range []string{"a", "b", "b/log"} {
 		if got := readLines(t, filepath.Join(dir, sv, "pids")); len(got) != 1 {
 			t.Errorf("%s started %d times, want once", sv, len(got))
+		}
+	}
+	// The processes themselves: one of each (a's sleep, b's perl, which
+	// the kernel names after its script, and b's multilog).
+	count := map[string]int{}
+	for _, p := range nsProcs(t, tree.innerPid(t)) {
+		if p.State != "Z" {
+			count[p.Name]++
+		}
+	}
+	for _, name := range []string{"svscan", "sleep", "run", "multilog"} {
+		if count[name] != 1 {
+			t.Errorf("%d processes named %s after the new svscan adopted, want 1: %v", count[name], name, nsProcs(t, tree.innerPid(t)))
 		}
 	}
 	pings(bPid, 2) // through the pipe the old svscan made
