@@ -702,8 +702,9 @@ while (1) { syswrite(STDOUT, "$$ " . ($n + 1) . "\n") and $n++ }
 // the main services and what they left in their process group, lets each
 // logger read to the end (the line the service writes on its way out is
 // logged), exits 0 well before a long stop timeout, and leaves no process
-// and no zombie behind. A ./run that ignores TERM is killed at a short
-// --stop-timeout, and svscan still exits 0.
+// and no zombie behind. A ./run that ignores TERM is killed at the stop
+// timeout (a short --stop-timeout, and the default 7 s), not before, and
+// svscan still exits 0.
 func TestSvscanShutdown(t *testing.T) {
 	requireDebian(t, "multilog")
 	// talker leaves its sleep behind, holding the log pipe, when TERM
@@ -715,13 +716,15 @@ func TestSvscanShutdown(t *testing.T) {
 		asInit   bool
 		stubborn bool
 		sig      syscall.Signal // what stops svscan
+		timeout  time.Duration  // --stop-timeout; 0: the default, 7 s
 	}{
-		{"PID 1", true, false, syscall.SIGTERM},
-		{"child", false, false, syscall.SIGTERM},
-		{"PID 1 ignoring TERM", true, true, syscall.SIGTERM},
-		{"child ignoring TERM", false, true, syscall.SIGTERM},
-		{"PID 1 INT", true, false, syscall.SIGINT},
-		{"child QUIT", false, false, syscall.SIGQUIT},
+		{"PID 1", true, false, syscall.SIGTERM, time.Minute},
+		{"child", false, false, syscall.SIGTERM, time.Minute},
+		{"PID 1 ignoring TERM", true, true, syscall.SIGTERM, time.Second},
+		{"child ignoring TERM", false, true, syscall.SIGTERM, time.Second},
+		{"PID 1 ignoring TERM, default timeout", true, true, syscall.SIGTERM, 0},
+		{"PID 1 INT", true, false, syscall.SIGINT, time.Minute},
+		{"child QUIT", false, false, syscall.SIGQUIT, time.Minute},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -729,12 +732,16 @@ func TestSvscanShutdown(t *testing.T) {
 			dir := filepath.Join(base, "s")
 			writeService(t, dir, "plain", sleeperRun, "")
 			writeService(t, dir, "talker", byeRun, multilogRun)
-			timeout := "--stop-timeout=60s"
 			if tc.stubborn {
 				writeService(t, dir, "stubborn", stubbornRun, multilogRun)
-				timeout = "--stop-timeout=1s"
 			}
-			tree := startScan(t, cmd{}, base, "s", tc.asInit, timeout)
+			var args []string
+			timeout := 7 * time.Second
+			if tc.timeout != 0 {
+				timeout = tc.timeout
+				args = []string{"--stop-timeout=" + timeout.String()}
+			}
+			tree := startScan(t, cmd{}, base, "s", tc.asInit, args...)
 			waitLogged(t, filepath.Join(dir, "talker", "log", "main"), "hi")
 			if tc.stubborn {
 				waitLogged(t, filepath.Join(dir, "stubborn", "log", "main"), "hi")
@@ -744,8 +751,11 @@ func TestSvscanShutdown(t *testing.T) {
 			if code := tree.exitCode(t); code != 0 {
 				t.Errorf("svscan exited %d, want 0\nstderr: %s", code, tree.Stderr.String())
 			}
-			if d := time.Since(start); !tc.stubborn && d > 20*time.Second {
-				t.Errorf("svscan took %v to stop, want far less than its 60 s stop timeout", d)
+			switch d := time.Since(start); {
+			case !tc.stubborn && d > 20*time.Second:
+				t.Errorf("svscan took %v to stop, want far less than its %v stop timeout", d, timeout)
+			case tc.stubborn && d < timeout:
+				t.Errorf("svscan stopped in %v, before its %v stop timeout killed the stubborn service", d, timeout)
 			}
 			if got := logged(t, filepath.Join(dir, "talker", "log", "main")); !slices.Equal(got, []string{"hi", "bye"}) {
 				t.Errorf("talker's log: %q, want hi and bye", got)
