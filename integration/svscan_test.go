@@ -687,7 +687,7 @@ while (1) { syswrite(STDOUT, "$$ " . ($n + 1) . "\n") and $n++ }
 					}
 				}
 			}
-			t.Logf("%s multilog: %d lines written by 6 writers, %d lost across 20 logger restarts (svc %s)", tc.multilog, total, lost, tc.logSignal)
+			t.Logf("%s: %d lines written by 6 writers, %d lost across 20 logger restarts (svc %s)", tc.name, total, lost, tc.logSignal)
 			// A killed multilog loses what it had read and not yet
 			// written: at most one read of its input per kill, and these
 			// lines are at least 4 bytes long.
