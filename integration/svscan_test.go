@@ -977,3 +977,42 @@ func TestSvscanManyServices(t *testing.T) {
 		t.Errorf("svscan exited %d, want 0", code)
 	}
 }
+
+// TestSvscanDemo runs make demo's script as a newcomer would (but with
+// the binary under test): both example services and their loggers come
+// up, their lines reach the log directories and the terminal (multilog's
+// 1), and INT (Ctrl-C) stops everything: svscan exits 0 and leaves no
+// process behind.
+func TestSvscanDemo(t *testing.T) {
+	tmp := t.TempDir()
+	c := cmd{Dir: tmp, Env: []string{"TMPDIR=" + tmp, "GOTOOLS=" + gotoolsBin}}
+	demo, err := filepath.Abs(filepath.Join("..", "examples", "demo.sh"))
+	must(t, err)
+	tree := &scanTree{c.startIsolated(t, "/usr/bin/perl", "-e", svscanInit, "sh", demo), filepath.Join(tmp, "gotools-demo", "service"), false}
+	waitFor(t, "the demo's service directory", func() (bool, error) {
+		_, err := os.Stat(filepath.Join(tree.dir, "greeter", "log", "run"))
+		return err == nil, err
+	})
+	for _, sv := range []string{"clock", "clock/log", "greeter", "greeter/log"} {
+		waitUp(t, tree.dir, sv)
+	}
+	waitLogged(t, filepath.Join(tree.dir, "clock", "log", "main"), "clock: starting")
+	waitFor(t, "the greeter's line", func() (bool, error) {
+		lines := logged(t, filepath.Join(tree.dir, "greeter", "log", "main"))
+		return slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "greeter: hello from gotools (pid ") }), fmt.Errorf("logged %q", lines)
+	})
+	tree.signal(t, syscall.SIGINT)
+	if code := tree.exitCode(t); code != 0 {
+		t.Errorf("svscan exited %d, want 0; stderr %q", code, tree.Stderr.String())
+	}
+	if left := nsProcs(t, tree.innerPid(t)); len(left) != 1 || left[0].Name != "perl" {
+		t.Errorf("left after Ctrl-C: %v, want only the namespace's init", left)
+	}
+	if s := tree.Stderr.String(); s != "svscan exit=0\n" {
+		t.Errorf("stderr %q", s)
+	}
+	tree.kill() // the namespace's init; then its output can be read
+	if out := tree.Stdout.String(); !strings.Contains(out, "svscan is supervising") || !strings.Contains(out, " clock: starting\n") {
+		t.Errorf("the terminal got %q, want the demo's instructions and the clock's first line", out)
+	}
+}
