@@ -23,8 +23,8 @@ mkdir "$tmp/bin"
 ./gotools install "$tmp/bin" >/dev/null
 have() { [ -x "$1" ] || { echo "  ($1 is not installed: skipped)"; return 1; }; }
 
-# make_tree DIR N LOGGED: N services that exec sleep, each with a
-# log/run of Debian's multilog when LOGGED is 1.
+# make_tree DIR N LOGGER: N services that exec sleep, each with a
+# log/run of `LOGGER t ./main` unless LOGGER is empty.
 make_tree() {
 	rm -rf "$1"
 	mkdir -p "$1"
@@ -34,9 +34,9 @@ make_tree() {
 		mkdir "$d"
 		printf '#!/bin/sh\nexec sleep 1000000\n' >"$d/run"
 		chmod +x "$d/run"
-		if [ "$3" = 1 ]; then
+		if [ -n "$3" ]; then
 			mkdir "$d/log"
-			printf '#!/bin/sh\nexec /usr/bin/multilog t ./main\n' >"$d/log/run"
+			printf '#!/bin/sh\nexec %s t ./main\n' "$3" >"$d/log/run"
 			chmod +x "$d/log/run"
 		fi
 		k=$((k + 1))
@@ -97,25 +97,30 @@ pss() {
 
 supervisors="svscan supervise runsvdir runsv s6-svscan s6-supervise"
 
-# memory KIND N LOGGED: one line of the memory table.
+# memory KIND N LOGGER: one line of the memory table (LOGGER as for
+# make_tree; its processes must be called multilog).
 memory() {
 	make_tree "$tmp/t" "$2" "$3"
 	start "$1" "$tmp/t" "$2"
 	wait_count sleep "$2"
-	[ "$3" = 1 ] && wait_count multilog "$2"
+	[ -n "$3" ] && wait_count multilog "$2"
 	sleep 2 # let start-up garbage be collected and page tables settle
 	tree=$(pss $supervisors)
 	loggers=$(pss multilog)
 	stop
-	if [ "$3" = 1 ]; then
-		printf '  %-8s N=%-5s tree %7s KiB  %6s KiB/service  | loggers %7s KiB  %6s KiB/service\n' \
-			"$1" "$2" "$tree" $((tree / $2)) "$loggers" $((loggers / $2))
+	if [ -n "$3" ]; then
+		case $3 in
+		"$tmp"/*) logger=gotools ;;
+		*) logger=debian ;;
+		esac
+		printf '  %-8s N=%-5s tree %7s KiB  %6s KiB/service  | %s loggers %7s KiB  %6s KiB/service\n' \
+			"$1" "$2" "$tree" $((tree / $2)) "$logger" "$loggers" $((loggers / $2))
 	else
 		printf '  %-8s N=%-5s tree %7s KiB  %6s KiB/service\n' "$1" "$2" "$tree" $((tree / $2))
 	fi
 }
 
-# memory_all LOGGED: memory of every installed tree at each N of NS.
+# memory_all LOGGER: memory of every installed tree at each N of NS.
 memory_all() {
 	for n in $NS; do
 		for kind in gotools debian runit s6; do
@@ -130,16 +135,20 @@ memory_all() {
 }
 
 echo "Memory of the supervision tree (PSS, services exec sleep):"
-memory_all 0
+memory_all ""
 if [ "$BIG" -gt 0 ]; then
 	# Each service holds five descriptors in svscan.
 	fit=$((($(ulimit -Hn) - 200) / 5))
 	big=$BIG
 	[ "$fit" -lt "$big" ] && { echo "  (the descriptor limit $(ulimit -Hn) allows $fit services, not $BIG)"; big=$fit; }
-	memory gotools "$big" 0
+	memory gotools "$big" ""
 fi
 echo "With a log/ running Debian's multilog for every service (loggers are processes in every tree):"
-memory_all 1
+memory_all /usr/bin/multilog
+echo "gotools' tree with gotools' own multilog (a Go process per logger):"
+for n in $NS; do
+	memory gotools "$n" "$tmp/bin/multilog"
+done
 
 # now_ms: the time in milliseconds.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -147,12 +156,12 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # pickup KIND: milliseconds from renaming a prepared service into the scan
 # directory to svstat showing it up, five times.
 pickup() {
-	make_tree "$tmp/t" 1 0
+	make_tree "$tmp/t" 1 ""
 	start "$1" "$tmp/t" 1
 	wait_count sleep 1
 	times=
 	for i in 1 2 3 4 5; do
-		make_tree "$tmp/p$i" 1 0
+		make_tree "$tmp/p$i" 1 ""
 		t0=$(now_ms)
 		mv "$tmp/p$i/s0" "$tmp/t/new$i"
 		until "$tmp/bin/svstat" "$tmp/t/new$i" | grep -q ': up '; do :; done
@@ -168,7 +177,7 @@ have /usr/bin/svscan && pickup debian
 # stop_latency N: milliseconds from TERM to svscan's exit (its parent,
 # unshare, reaps it and exits at once) with N services that exit on TERM.
 stop_latency() {
-	make_tree "$tmp/t" "$1" 0
+	make_tree "$tmp/t" "$1" ""
 	times=
 	for i in 1 2 3; do
 		start gotools "$tmp/t" "$1"

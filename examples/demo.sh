@@ -7,7 +7,7 @@ work=${TMPDIR:-/tmp}/gotools-demo
 rm -rf "$work"
 mkdir -p "$work/bin"
 cp -R "$top/examples/demo" "$work/service"
-cp "$top/gotools" "$work/bin/gotools"
+cp "${GOTOOLS:-$top/gotools}" "$work/bin/gotools" # GOTOOLS: another build (the tests')
 "$work/bin/gotools" install "$work/bin"
 export PATH="$work/bin:$PATH"
 cat <<MSG

@@ -294,11 +294,13 @@ func TestSvscanArguments(t *testing.T) {
 // svscan and supervise and under gotools' svscan: dot entries skipped,
 // symlinks followed, one service per inode, files ignored, a dangling
 // symlink warned about, a ./run that cannot start reported, a logger
-// paired; svstat, the processes and the messages must agree.
+// paired; svstat, the supervise/ files, the processes and the messages
+// must agree.
 func TestSvscanScansLikeDebian(t *testing.T) {
 	requireDebian(t, "svscan", "supervise", "svstat")
 	type outcome struct {
 		Svstat   []string
+		Status   []string // superviseFiles of each
 		Sleepers int
 		Logged   string
 		Messages []string
@@ -334,6 +336,7 @@ func TestSvscanScansLikeDebian(t *testing.T) {
 		var o outcome
 		for _, sv := range []string{"a", "b", ".hidden", "c", "c/log", "link", "ext", "file"} {
 			o.Svstat = append(o.Svstat, normaliseSvstat(svstatLine(t, cmd{}, dir, sv)))
+			o.Status = append(o.Status, superviseFiles(t, filepath.Join(dir, sv)))
 		}
 		for _, p := range nsProcs(t, tree.innerPid(t)) {
 			if p.Name == "sleep" {
@@ -358,6 +361,31 @@ func TestSvscanScansLikeDebian(t *testing.T) {
 	if deb.Sleepers != 3 {
 		t.Errorf("%d services running, want 3 (a, c, ext)", deb.Sleepers)
 	}
+}
+
+// superviseFiles describes sv/supervise as 0.76's tools read it: the
+// files there with their modes (but gotools' xstatus, an addition), and
+// what the 18-byte status says apart from its stamp: whether a pid is
+// set, paused, want.
+func superviseFiles(t *testing.T, sv string) string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(sv, "supervise"))
+	if err != nil {
+		return "no supervise/"
+	}
+	var files []string
+	for _, e := range entries {
+		if fi, err := e.Info(); err == nil && e.Name() != "xstatus" {
+			files = append(files, fmt.Sprintf("%s(%v)", e.Name(), fi.Mode()))
+		}
+	}
+	status, _ := os.ReadFile(filepath.Join(sv, "supervise", "status"))
+	desc := fmt.Sprintf("%q status of %d bytes", files, len(status))
+	if len(status) == 18 {
+		desc += fmt.Sprintf(": pid set %v, paused %d, want %q",
+			!bytes.Equal(status[12:16], []byte{0, 0, 0, 0}), status[16], status[17])
+	}
+	return desc
 }
 
 // TestSvscanServicesObeyDebianClients: the supervise/ files under gotools'
@@ -582,42 +610,57 @@ func TestSvscanRemovingServices(t *testing.T) {
 // service 5 times; every number each writer reports having written is in
 // the log exactly once. Then the same with svc -k on the logger, whose
 // loss (what a killed multilog had read but not written) is reported.
+// Both with Debian's multilog and with gotools'.
 func TestSvscanLogKeepsEveryLine(t *testing.T) {
 	requireDebian(t, "multilog")
 	// The writer counts the lines write(2) accepted; TERM makes it
 	// record "PID COUNT" in ../written (in the scan directory) and exit.
+	// Once its handler is set it adds its pid to ../started: TERM before
+	// that would kill it uncounted.
 	const writer = `#!/usr/bin/perl
 my $n = 0;
 $SIG{TERM} = sub { open(my $o, ">>", "../written"); print $o "$$ $n\n"; close $o; exit 0 };
+open(my $s, ">>", "../started"); print $s "$$\n"; close $s;
 while (1) { syswrite(STDOUT, "$$ " . ($n + 1) . "\n") and $n++ }
 `
 	for _, tc := range []struct {
 		name      string
+		multilog  string
+		readSize  int // how much multilog reads at once: what a kill can lose
 		logSignal string
 		lossOK    bool
 	}{
-		{"TERM", "-t", false},
-		{"KILL", "-k", true},
+		{"Debian TERM", "/usr/bin/multilog", 1024, "-t", false},
+		{"Debian KILL", "/usr/bin/multilog", 1024, "-k", true},
+		{"gotools TERM", "multilog", 64 << 10, "-t", false},
+		{"gotools KILL", "multilog", 64 << 10, "-k", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			base := t.TempDir()
 			dir := filepath.Join(base, "s")
-			sv := writeService(t, dir, "w", writer, "#!/bin/sh\nexec /usr/bin/multilog t s16777215 n100 ./main\n")
+			sv := writeService(t, dir, "w", writer, "#!/bin/sh\nexec "+tc.multilog+" t s16777215 n100 ./main\n")
 			startScan(t, cmd{}, base, "s", true)
-			waitUp(t, dir, "w")
+			// waitWriter waits until svstat shows a writer other than old
+			// and that writer has its TERM handler.
+			waitWriter := func(old int) int {
+				t.Helper()
+				pid := waitNewPid(t, dir, "w", old)
+				waitFor(t, fmt.Sprintf("writer %d's TERM handler", pid), func() (bool, error) {
+					return slices.Contains(readLines(t, filepath.Join(dir, "started")), strconv.Itoa(pid)), nil
+				})
+				return pid
+			}
+			pid := waitWriter(0)
 			logPid := waitUp(t, dir, "w/log")
 			for i := range 20 {
 				(cmd{Dir: dir}).run(t, "svc", tc.logSignal, "w/log")
 				logPid = waitNewPid(t, dir, "w/log", logPid)
 				if i%4 == 3 {
-					pid := waitUp(t, dir, "w")
 					(cmd{Dir: dir}).run(t, "svc", "-t", "w")
-					waitNewPid(t, dir, "w", pid)
+					pid = waitWriter(pid)
 				}
 			}
-			// The last writer must have its TERM handler, so it counts.
-			waitLogged(t, filepath.Join(sv, "log", "main"), fmt.Sprintf("%d 1", waitUp(t, dir, "w")))
 			(cmd{Dir: dir}).run(t, "svc", "-d", "w")
 			waitLine(t, dir, "w", "w: down N seconds, normally up")
 			written := readLines(t, filepath.Join(dir, "written"))
@@ -644,23 +687,24 @@ while (1) { syswrite(STDOUT, "$$ " . ($n + 1) . "\n") and $n++ }
 					}
 				}
 			}
-			t.Logf("%d lines written by 6 writers, %d lost across 20 logger restarts (svc %s)", total, lost, tc.logSignal)
+			t.Logf("%s: %d lines written by 6 writers, %d lost across 20 logger restarts (svc %s)", tc.name, total, lost, tc.logSignal)
 			// A killed multilog loses what it had read and not yet
-			// written: at most one read of its input (1 KiB, ≈ 100 of
-			// these lines) per kill.
-			if limit := 20 * 100; lost > 0 && !tc.lossOK || lost > limit {
+			// written: at most one read of its input per kill, and these
+			// lines are at least 4 bytes long.
+			if limit := 20 * tc.readSize / 4; lost > 0 && !tc.lossOK || lost > limit {
 				t.Errorf("%d of %d lines lost", lost, total)
 			}
 		})
 	}
 }
 
-// TestSvscanShutdown: TERM (as PID 1, and as a child) stops the main
-// services and what they left in their process group, lets each logger
-// read to the end (the line the service writes on its way out is logged),
-// exits 0 well before a long stop timeout, and leaves no process and no
-// zombie behind. A ./run that ignores TERM is
-// killed at a short --stop-timeout, and svscan still exits 0.
+// TestSvscanShutdown: TERM, INT or QUIT (as PID 1, and as a child) stops
+// the main services and what they left in their process group, lets each
+// logger read to the end (the line the service writes on its way out is
+// logged), exits 0 well before a long stop timeout, and leaves no process
+// and no zombie behind. A ./run that ignores TERM is killed at the stop
+// timeout (a short --stop-timeout, and the default 7 s), not before, and
+// svscan still exits 0.
 func TestSvscanShutdown(t *testing.T) {
 	requireDebian(t, "multilog")
 	// talker leaves its sleep behind, holding the log pipe, when TERM
@@ -671,11 +715,16 @@ func TestSvscanShutdown(t *testing.T) {
 		name     string
 		asInit   bool
 		stubborn bool
+		sig      syscall.Signal // what stops svscan
+		timeout  time.Duration  // --stop-timeout; 0: the default, 7 s
 	}{
-		{"PID 1", true, false},
-		{"child", false, false},
-		{"PID 1 ignoring TERM", true, true},
-		{"child ignoring TERM", false, true},
+		{"PID 1", true, false, syscall.SIGTERM, time.Minute},
+		{"child", false, false, syscall.SIGTERM, time.Minute},
+		{"PID 1 ignoring TERM", true, true, syscall.SIGTERM, time.Second},
+		{"child ignoring TERM", false, true, syscall.SIGTERM, time.Second},
+		{"PID 1 ignoring TERM, default timeout", true, true, syscall.SIGTERM, 0},
+		{"PID 1 INT", true, false, syscall.SIGINT, time.Minute},
+		{"child QUIT", false, false, syscall.SIGQUIT, time.Minute},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -683,23 +732,30 @@ func TestSvscanShutdown(t *testing.T) {
 			dir := filepath.Join(base, "s")
 			writeService(t, dir, "plain", sleeperRun, "")
 			writeService(t, dir, "talker", byeRun, multilogRun)
-			timeout := "--stop-timeout=60s"
 			if tc.stubborn {
 				writeService(t, dir, "stubborn", stubbornRun, multilogRun)
-				timeout = "--stop-timeout=1s"
 			}
-			tree := startScan(t, cmd{}, base, "s", tc.asInit, timeout)
+			var args []string
+			timeout := 7 * time.Second
+			if tc.timeout != 0 {
+				timeout = tc.timeout
+				args = []string{"--stop-timeout=" + timeout.String()}
+			}
+			tree := startScan(t, cmd{}, base, "s", tc.asInit, args...)
 			waitLogged(t, filepath.Join(dir, "talker", "log", "main"), "hi")
 			if tc.stubborn {
 				waitLogged(t, filepath.Join(dir, "stubborn", "log", "main"), "hi")
 			}
 			start := time.Now()
-			tree.signal(t, syscall.SIGTERM)
+			tree.signal(t, tc.sig)
 			if code := tree.exitCode(t); code != 0 {
 				t.Errorf("svscan exited %d, want 0\nstderr: %s", code, tree.Stderr.String())
 			}
-			if d := time.Since(start); !tc.stubborn && d > 20*time.Second {
-				t.Errorf("svscan took %v to stop, want far less than its 60 s stop timeout", d)
+			switch d := time.Since(start); {
+			case !tc.stubborn && d > 20*time.Second:
+				t.Errorf("svscan took %v to stop, want far less than its %v stop timeout", d, timeout)
+			case tc.stubborn && d < timeout:
+				t.Errorf("svscan stopped in %v, before its %v stop timeout killed the stubborn service", d, timeout)
 			}
 			if got := logged(t, filepath.Join(dir, "talker", "log", "main")); !slices.Equal(got, []string{"hi", "bye"}) {
 				t.Errorf("talker's log: %q, want hi and bye", got)
@@ -792,6 +848,19 @@ sleep 1 while 1;
 	for _, sv := range []string{"a", "b", "b/log"} {
 		if got := readLines(t, filepath.Join(dir, sv, "pids")); len(got) != 1 {
 			t.Errorf("%s started %d times, want once", sv, len(got))
+		}
+	}
+	// The processes themselves: one of each (a's sleep, b's perl, which
+	// the kernel names after its script, and b's multilog).
+	count := map[string]int{}
+	for _, p := range nsProcs(t, tree.innerPid(t)) {
+		if p.State != "Z" {
+			count[p.Name]++
+		}
+	}
+	for _, name := range []string{"svscan", "sleep", "run", "multilog"} {
+		if count[name] != 1 {
+			t.Errorf("%d processes named %s after the new svscan adopted, want 1: %v", count[name], name, nsProcs(t, tree.innerPid(t)))
 		}
 	}
 	pings(bPid, 2) // through the pipe the old svscan made
@@ -906,5 +975,44 @@ func TestSvscanManyServices(t *testing.T) {
 	tree.signal(t, syscall.SIGTERM)
 	if code := tree.exitCode(t); code != 0 {
 		t.Errorf("svscan exited %d, want 0", code)
+	}
+}
+
+// TestSvscanDemo runs make demo's script as a newcomer would (but with
+// the binary under test): both example services and their loggers come
+// up, their lines reach the log directories and the terminal (multilog's
+// 1), and INT (Ctrl-C) stops everything: svscan exits 0 and leaves no
+// process behind.
+func TestSvscanDemo(t *testing.T) {
+	tmp := t.TempDir()
+	c := cmd{Dir: tmp, Env: []string{"TMPDIR=" + tmp, "GOTOOLS=" + gotoolsBin}}
+	demo, err := filepath.Abs(filepath.Join("..", "examples", "demo.sh"))
+	must(t, err)
+	tree := &scanTree{c.startIsolated(t, "/usr/bin/perl", "-e", svscanInit, "sh", demo), filepath.Join(tmp, "gotools-demo", "service"), false}
+	waitFor(t, "the demo's service directory", func() (bool, error) {
+		_, err := os.Stat(filepath.Join(tree.dir, "greeter", "log", "run"))
+		return err == nil, err
+	})
+	for _, sv := range []string{"clock", "clock/log", "greeter", "greeter/log"} {
+		waitUp(t, tree.dir, sv)
+	}
+	waitLogged(t, filepath.Join(tree.dir, "clock", "log", "main"), "clock: starting")
+	waitFor(t, "the greeter's line", func() (bool, error) {
+		lines := logged(t, filepath.Join(tree.dir, "greeter", "log", "main"))
+		return slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "greeter: hello from gotools (pid ") }), fmt.Errorf("logged %q", lines)
+	})
+	tree.signal(t, syscall.SIGINT)
+	if code := tree.exitCode(t); code != 0 {
+		t.Errorf("svscan exited %d, want 0; stderr %q", code, tree.Stderr.String())
+	}
+	if left := nsProcs(t, tree.innerPid(t)); len(left) != 1 || left[0].Name != "perl" {
+		t.Errorf("left after Ctrl-C: %v, want only the namespace's init", left)
+	}
+	if s := tree.Stderr.String(); s != "svscan exit=0\n" {
+		t.Errorf("stderr %q", s)
+	}
+	tree.kill() // the namespace's init; then its output can be read
+	if out := tree.Stdout.String(); !strings.Contains(out, "svscan is supervising") || !strings.Contains(out, " clock: starting\n") {
+		t.Errorf("the terminal got %q, want the demo's instructions and the clock's first line", out)
 	}
 }
