@@ -632,8 +632,8 @@ while (1) { syswrite(STDOUT, "$$ " . ($n + 1) . "\n") and $n++ }
 	}{
 		{"Debian TERM", "/usr/bin/multilog", 1024, "-t", false},
 		{"Debian KILL", "/usr/bin/multilog", 1024, "-k", true},
-		{"gotools TERM", "multilog", 64 << 10, "-t", false},
-		{"gotools KILL", "multilog", 64 << 10, "-k", true},
+		{"gotools TERM", "multilog", 16 << 10, "-t", false},
+		{"gotools KILL", "multilog", 16 << 10, "-k", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
