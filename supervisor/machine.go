@@ -157,7 +157,9 @@ func (m *machine) step(now time.Time, ev any) []effect {
 		m.exit, m.pending, m.want = true, false, wantDown
 		if m.phase == phaseUp {
 			effs = m.stop()
-			m.killBy = now.Add(m.stopAfter)
+			if m.killBy.IsZero() { // a second TERM must not put off the SIGKILL
+				m.killBy = now.Add(m.stopAfter)
+			}
 		}
 		effs = append(effs, announce{})
 	}

@@ -142,6 +142,8 @@ func TestMachineSteps(t *testing.T) {
 		{"up: shutdown", up(), now, evShutdown{},
 			func(v *view) { v.Want, v.Exit, v.KillBy = wantDown, true, now.Add(DefaultStopTimeout) },
 			[]effect{kill{100, syscall.SIGTERM}, kill{100, syscall.SIGCONT}, announce{}}},
+		{"up, stopping: a second shutdown keeps the deadline", with(up(), func(m *machine) { m.want, m.exit, m.killBy = wantDown, true, t0.Add(DefaultStopTimeout) }), now, evShutdown{},
+			func(v *view) {}, []effect{kill{100, syscall.SIGTERM}, kill{100, syscall.SIGCONT}, announce{}}},
 		{"up: stop deadline", with(up(), func(m *machine) { m.killBy, m.exit = now, true }), now, evWake{},
 			func(v *view) { v.KillBy = time.Time{} }, []effect{kill{100, syscall.SIGKILL}}},
 
