@@ -157,9 +157,12 @@ func TestSuperviseControlLetters(t *testing.T) {
 						return cmp.Equal(got, step.sigs), fmt.Errorf("got %q", got)
 					})
 				}
-				if got := statusTail(t, parent); got != step.status {
-					t.Errorf("after svc %s: status %q, want %q", step.svc, got, step.status)
-				}
+				// svstat need not change (svc -o while up), so the status
+				// bytes are waited for too: svc returns before supervise acts.
+				waitFor(t, fmt.Sprintf("status %q after svc %s", step.status, step.svc), func() (bool, error) {
+					got := statusTail(t, parent)
+					return got == step.status, fmt.Errorf("status %q", got)
+				})
 			}
 			if code := b.wait(t); code != 0 || b.Stderr.String() != "" {
 				t.Errorf("supervise exit %d, stderr %q; want 0 and nothing", code, b.Stderr.String())
