@@ -515,6 +515,8 @@ func TestSuperviseRunIgnoringTerm(t *testing.T) {
 	parent := serviceTree(t, map[string]string{"run*": "#!/bin/sh\ntrap '' TERM\necho > trapped\nwhile :; do sleep 1; done\n"})
 	b := superviseSv(t, binDir, parent)
 	waitFor(t, "TERM ignored", func() (bool, error) { return readFile(parent, "sv/trapped") == "\n", nil })
+	// The script can get here before gotools has written its pid.
+	waitSvstat(t, parent, "sv: up (pid N) N seconds\n")
 	pid := hostPid(t, b, statusPid(t, parent))
 	debian(parent).run(t, "svc", "-d", "sv")
 	waitSvstat(t, parent, "sv: up (pid N) N seconds, want down\n")
@@ -586,9 +588,12 @@ func TestSuperviseRenamedDirectory(t *testing.T) {
 				got := readLines(t, filepath.Join(parent, ".sv/signals"))
 				return cmp.Equal(got, []string{"start", "start"}), fmt.Errorf("sigs %q", got)
 			})
-			if r := debian(parent).run(t, "svstat", ".sv"); !strings.HasPrefix(r.Stdout, ".sv: up (pid ") {
-				t.Errorf("svstat .sv: %v", r)
-			}
+			// gotools writes the new pid once exec has succeeded, which
+			// can be after the script wrote its line.
+			waitFor(t, "svstat .sv up", func() (bool, error) {
+				r := debian(parent).run(t, "svstat", ".sv")
+				return strings.HasPrefix(r.Stdout, ".sv: up (pid "), fmt.Errorf("svstat .sv: %v", r)
+			})
 		})
 	}
 }
