@@ -644,3 +644,27 @@ func hostPid(t *testing.T, b *background, inner int) int {
 	t.Fatalf("no child of supervise has pid %d in its namespace", inner)
 	return 0
 }
+
+// TestSuperviseInheritedIgnores: 0.76's ./run inherits the signals ignored
+// when supervise started; gotools' keeps only HUP ignored, because the Go
+// runtime handles every other signal from its start (README, Differences).
+func TestSuperviseInheritedIgnores(t *testing.T) {
+	requireDebian(t, "supervise", "svok", "svstat")
+	const hup, pipe = 1 << (syscall.SIGHUP - 1), 1 << (syscall.SIGPIPE - 1)
+	want := map[string]uint64{"debian": hup | pipe, "gotools": hup}
+	for _, s := range supervisors {
+		t.Run(s.name, func(t *testing.T) {
+			parent := serviceTree(t, map[string]string{"run*": "#!/bin/sh\nsed -n 's/^SigIgn:\\t//p' /proc/self/status > ignored\nexec sleep 100\n"})
+			b := cmd{Dir: parent, Bin: s.bin}.startIsolated(t, "/bin/sh", "-c", "trap '' HUP PIPE; exec supervise sv")
+			awaitSvok(t, parent, b)
+			var mask uint64
+			waitFor(t, "./run's SigIgn", func() (bool, error) {
+				_, err := fmt.Sscanf(readFile(parent, "sv/ignored"), "%x", &mask)
+				return err == nil, err
+			})
+			if got := mask & (hup | pipe); got != want[s.name] {
+				t.Errorf("./run ignores %#x of HUP|PIPE (SigIgn %#x), want %#x", got, mask, want[s.name])
+			}
+		})
+	}
+}
