@@ -97,10 +97,10 @@ func TestMachineSteps(t *testing.T) {
 			},
 			[]effect{announce{}, notify{Event{Kind: Started, Pid: 7}}}},
 		{"starting: exec fails, retried later", with(downWantUp(), func(m *machine) { m.phase, m.pending = phaseStarting, false }), now, evStartFailed{errNoExec},
-			func(v *view) { v.Phase, v.Pending = phaseDown, true },
+			func(v *view) { v.Phase, v.Pending, v.Changed = phaseDown, true, now },
 			[]effect{warn{errNoExec}, announce{}}},
 		{"starting once: exec fails, not retried", with(downWantUp(), func(m *machine) { m.phase, m.pending, m.want = phaseStarting, false, wantOnce }), now, evStartFailed{errNoExec},
-			func(v *view) { v.Phase, v.Pending, v.Want = phaseDown, false, wantOnce },
+			func(v *view) { v.Phase, v.Pending, v.Want, v.Changed = phaseDown, false, wantOnce, now },
 			[]effect{warn{errNoExec}, announce{}}},
 
 		{"up: u", up(), now, evControl{'u'}, func(v *view) {}, []effect{announce{}}},
