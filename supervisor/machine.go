@@ -157,7 +157,9 @@ func (m *machine) step(now time.Time, ev any) []effect {
 		m.exit, m.pending, m.want = true, false, wantDown
 		if m.phase == phaseUp {
 			effs = m.stop()
-			m.killBy = now.Add(m.stopAfter)
+			if m.killBy.IsZero() { // a second TERM must not put off the SIGKILL
+				m.killBy = now.Add(m.stopAfter)
+			}
 		}
 		effs = append(effs, announce{})
 	}
@@ -277,8 +279,9 @@ func (m *machine) startFailed(now time.Time, err error) []effect {
 	switch m.phase {
 	case phaseStarting:
 		// COMPAT §13.11: down, want unchanged; retried after the throttle
-		// while want is up (a failed o is not retried, as in 0.76).
-		m.phase = phaseDown
+		// while want is up (a failed o is not retried, as in 0.76). The
+		// stamp moves, as 0.76's does with the start and exit of its child.
+		m.phase, m.changed = phaseDown, now
 		m.pending = m.want == wantUp && !m.exit
 		return append(effs, announce{})
 	case phaseFinishing:

@@ -97,10 +97,10 @@ func TestMachineSteps(t *testing.T) {
 			},
 			[]effect{announce{}, notify{Event{Kind: Started, Pid: 7}}}},
 		{"starting: exec fails, retried later", with(downWantUp(), func(m *machine) { m.phase, m.pending = phaseStarting, false }), now, evStartFailed{errNoExec},
-			func(v *view) { v.Phase, v.Pending = phaseDown, true },
+			func(v *view) { v.Phase, v.Pending, v.Changed = phaseDown, true, now },
 			[]effect{warn{errNoExec}, announce{}}},
 		{"starting once: exec fails, not retried", with(downWantUp(), func(m *machine) { m.phase, m.pending, m.want = phaseStarting, false, wantOnce }), now, evStartFailed{errNoExec},
-			func(v *view) { v.Phase, v.Pending, v.Want = phaseDown, false, wantOnce },
+			func(v *view) { v.Phase, v.Pending, v.Want, v.Changed = phaseDown, false, wantOnce, now },
 			[]effect{warn{errNoExec}, announce{}}},
 
 		{"up: u", up(), now, evControl{'u'}, func(v *view) {}, []effect{announce{}}},
@@ -142,6 +142,8 @@ func TestMachineSteps(t *testing.T) {
 		{"up: shutdown", up(), now, evShutdown{},
 			func(v *view) { v.Want, v.Exit, v.KillBy = wantDown, true, now.Add(DefaultStopTimeout) },
 			[]effect{kill{100, syscall.SIGTERM}, kill{100, syscall.SIGCONT}, announce{}}},
+		{"up, stopping: a second shutdown keeps the deadline", with(up(), func(m *machine) { m.want, m.exit, m.killBy = wantDown, true, t0.Add(DefaultStopTimeout) }), now, evShutdown{},
+			func(v *view) {}, []effect{kill{100, syscall.SIGTERM}, kill{100, syscall.SIGCONT}, announce{}}},
 		{"up: stop deadline", with(up(), func(m *machine) { m.killBy, m.exit = now, true }), now, evWake{},
 			func(v *view) { v.KillBy = time.Time{} }, []effect{kill{100, syscall.SIGKILL}}},
 

@@ -226,10 +226,14 @@ func TestServiceShutdownKillsAtDeadline(t *testing.T) {
 		f := startFake(wantUp, sp)
 		f.Shutdown()
 		synctest.Wait()
-		time.Sleep(DefaultStopTimeout)
+		// A second TERM to supervise repeats the stop, not the deadline.
+		time.Sleep(5 * time.Second)
+		f.Shutdown()
 		synctest.Wait()
-		checkRecord(t, sp, []string{"+0s ./run[]"},
-			[]string{"+0s 1 terminated", "+0s 1 continued", "+7s 1 killed"})
+		time.Sleep(DefaultStopTimeout - 5*time.Second)
+		synctest.Wait()
+		checkRecord(t, sp, []string{"+0s ./run[]"}, []string{"+0s 1 terminated", "+0s 1 continued",
+			"+5s 1 terminated", "+5s 1 continued", "+7s 1 killed"})
 		select {
 		case <-f.done:
 			t.Fatal("Run returned while ./run was still there")

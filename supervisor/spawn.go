@@ -18,7 +18,7 @@ type spawner interface {
 	// start runs prog ("./run" or "./finish") with args in the service
 	// directory; the exit will arrive on the service's exit channel.
 	start(prog string, args ...string) (pid int, procStart uint64, err error)
-	// hasFinish reports whether ./finish is executable.
+	// hasFinish reports whether ./finish is an executable file.
 	hasFinish() bool
 	signal(pid int, sig syscall.Signal)
 	// runExited closes what belonged to the ./run that exited (its
@@ -95,8 +95,11 @@ func (f *forkSpawner) exists(name string) bool {
 	return unix.Fstatat(f.dirfd, name, &st, 0) == nil
 }
 
+// hasFinish: a directory named finish is searchable, not executable.
 func (f *forkSpawner) hasFinish() bool {
-	return unix.Faccessat(f.dirfd, "finish", unix.X_OK, unix.AT_EACCESS) == nil
+	var st unix.Stat_t
+	return unix.Fstatat(f.dirfd, "finish", &st, 0) == nil && st.Mode&unix.S_IFMT == unix.S_IFREG &&
+		unix.Faccessat(f.dirfd, "finish", unix.X_OK, unix.AT_EACCESS) == nil
 }
 
 func (f *forkSpawner) signal(pid int, sig syscall.Signal) {

@@ -103,6 +103,35 @@ func TestNotificationFdErrors(t *testing.T) {
 	}
 }
 
+func TestHasFinish(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		make func(path string) error
+		want bool
+	}{
+		{"absent", func(string) error { return nil }, false},
+		{"executable", func(p string) error { return os.WriteFile(p, nil, 0o755) }, true},
+		{"not executable", func(p string) error { return os.WriteFile(p, nil, 0o644) }, false},
+		{"a directory", func(p string) error { return os.Mkdir(p, 0o755) }, false},
+		{"a symlink to an executable", func(p string) error {
+			if err := os.WriteFile(p+".real", nil, 0o755); err != nil {
+				return err
+			}
+			return os.Symlink("finish.real", p)
+		}, true},
+		{"a dangling symlink", func(p string) error { return os.Symlink("nowhere", p) }, false},
+	} {
+		dir := t.TempDir()
+		if err := tc.make(filepath.Join(dir, "finish")); err != nil {
+			t.Fatal(err)
+		}
+		sp := &forkSpawner{name: "sv", dirfd: openTestDir(t, dir)}
+		if got := sp.hasFinish(); got != tc.want {
+			t.Errorf("%s: hasFinish() = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
 func openTestDir(t *testing.T, dir string) int {
 	t.Helper()
 	fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
