@@ -137,8 +137,8 @@ memory_all() {
 echo "Memory of the supervision tree (PSS, services exec sleep):"
 memory_all ""
 if [ "$BIG" -gt 0 ]; then
-	# Each service holds five descriptors in svscan.
-	fit=$((($(ulimit -Hn) - 200) / 5))
+	# Each service holds four descriptors in svscan.
+	fit=$((($(ulimit -Hn) - 200) / 4))
 	big=$BIG
 	[ "$fit" -lt "$big" ] && { echo "  (the descriptor limit $(ulimit -Hn) allows $fit services, not $BIG)"; big=$fit; }
 	memory gotools "$big" ""

@@ -934,16 +934,16 @@ func TestSvscanboot(t *testing.T) {
 }
 
 // TestSvscanManyServices: 5,000 services (beyond 0.76's 1,000) all come
-// up, and TERM stops them all; svscan exits 0. Each service holds five
+// up, and TERM stops them all; svscan exits 0. Each service holds four
 // descriptors in svscan, so where the hard RLIMIT_NOFILE is lower than
-// 25,000 (and cannot be raised) the test runs as many as fit.
+// 20,200 (and cannot be raised) the test runs as many as fit.
 func TestSvscanManyServices(t *testing.T) {
 	if testing.Short() {
 		t.Skip("thousands of processes")
 	}
 	var lim syscall.Rlimit
 	must(t, syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim))
-	n := min(5000, (int(lim.Max)-200)/5)
+	n := min(5000, (int(lim.Max)-200)/4)
 	if n < 5000 {
 		t.Logf("the descriptor limit (%d) allows %d services, not 5,000", lim.Max, n)
 	}

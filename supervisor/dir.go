@@ -34,10 +34,12 @@ func (e *BareError) Unwrap() error { return e.Err }
 // superviseFiles are the descriptors a running supervisor holds in
 // DIR/supervise (COMPAT §3.1), all close-on-exec.
 type superviseFiles struct {
-	lock     int
-	control  *os.File // read end; the loop's reader goroutine reads it
-	controlW int      // our own writer: reads never see end of input
-	ok       int
+	lock int
+	// control is open for reading and writing: being a writer itself, its
+	// reads never see end of input (0.76 holds a second, write-only
+	// descriptor for that; one descriptor fewer per service under svscan).
+	control *os.File
+	ok      int
 }
 
 // makeSuperviseDir creates DIR/supervise (0700). As Debian's supervise does,
@@ -61,7 +63,9 @@ func makeSuperviseDir(dirfd int) error {
 }
 
 // lockSupervise opens and locks DIR/supervise/lock, then opens the control
-// FIFO both ways: steps 5 and 6 of COMPAT §3.1, in that order.
+// FIFO both ways: steps 5 and 6 of COMPAT §3.1, in that order. The read-only
+// open comes first so that a FIFO we may read but not write fails with
+// 0.76's "unable to write" message.
 func lockSupervise(dirfd int, name string) (*superviseFiles, error) {
 	const appendFlags = unix.O_WRONLY | unix.O_NONBLOCK | unix.O_APPEND | unix.O_CREAT | unix.O_CLOEXEC
 	lock, err := unix.Openat(dirfd, "supervise/lock", appendFlags, 0o600)
@@ -73,18 +77,20 @@ func lockSupervise(dirfd int, name string) (*superviseFiles, error) {
 	if err != nil {
 		return nil, fmt.Errorf("unable to acquire %s/supervise/lock: %w", name, err)
 	}
-	files := &superviseFiles{lock: lock, controlW: -1, ok: -1}
+	files := &superviseFiles{lock: lock, ok: -1}
 	unix.Mkfifoat(dirfd, "supervise/control", 0o600) // EEXIST is fine; other errors show at open
 	r, err := unix.Openat(dirfd, "supervise/control", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		files.close()
 		return nil, fmt.Errorf("unable to read %s/supervise/control: %w", name, err)
 	}
-	files.control = os.NewFile(uintptr(r), name+"/supervise/control")
-	if files.controlW, err = unix.Openat(dirfd, "supervise/control", unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0); err != nil {
+	rw, err := unix.Openat(dirfd, "supervise/control", unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	unix.Close(r)
+	if err != nil {
 		files.close()
 		return nil, fmt.Errorf("unable to write %s/supervise/control: %w", name, err)
 	}
+	files.control = os.NewFile(uintptr(rw), name+"/supervise/control")
 	return files, nil
 }
 
@@ -105,7 +111,7 @@ func (f *superviseFiles) close() {
 	if f.control != nil {
 		f.control.Close()
 	}
-	for _, fd := range []int{f.ok, f.controlW, f.lock} {
+	for _, fd := range []int{f.ok, f.lock} {
 		if fd >= 0 {
 			unix.Close(fd)
 		}
