@@ -17,6 +17,7 @@ func TestSetlockDifferential(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "existing"), []byte("keep me\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "busy"), nil, 0o644)
+	os.WriteFile(filepath.Join(dir, "noexec"), []byte("#!/bin/sh\n"), 0o644)
 	holdLock(t, filepath.Join(dir, "busy"))
 	c := cmd{Dir: dir}
 	for _, argv := range [][]string{
@@ -33,6 +34,8 @@ func TestSetlockDifferential(t *testing.T) {
 		{"setlock", ".", "true"},
 		{"setlock", "-x", "lk2", "no-such-program"},
 		{"setlock", "lk3", "no-such-program"},
+		{"setlock", "lk3", "./noexec"},
+		{"setlock", "lk3", "/"},
 		{"setlock"},
 		{"setlock", "lk4"},
 		{"setlock", "-q", "lk4", "true"},
@@ -68,6 +71,7 @@ func TestPgrphackDifferential(t *testing.T) {
 // for background descendants, and the messages with Debian's fghack.
 func TestFghackDifferential(t *testing.T) {
 	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "noexec"), []byte("#!/bin/sh\n"), 0o644)
 	c := cmd{Dir: dir}
 	for _, argv := range [][]string{
 		{"fghack", "sh", "-c", "exit 3"},
@@ -77,6 +81,7 @@ func TestFghackDifferential(t *testing.T) {
 		{"fghack"},
 		{"fghack", "no-such-program"},
 		{"fghack", "./"},
+		{"fghack", "./noexec"},
 	} {
 		t.Run(strings.Join(argv, " "), func(t *testing.T) {
 			os.Remove(filepath.Join(dir, "late"))
