@@ -31,8 +31,9 @@ type System interface {
 	ExecCheck() error
 	// DefaultSignals gives back the kernel's default action to the
 	// asynchronous signals the Go runtime catches and then ignores or
-	// turns into a stack dump, so that a program that waits (fghack) is
-	// killed by them as a C program is.
+	// turns into a stack dump, so that a program that waits (fghack,
+	// tai64n, tai64nlocal, readproctitle) is killed by them as a C
+	// program is.
 	DefaultSignals()
 }
 
