@@ -15,10 +15,16 @@ type dispatched struct {
 	Stdout, Stderr string
 }
 
+// testSystem keeps the filters the dispatch tests run from changing the
+// test process's signal dispositions; they need nothing else of a System.
+type testSystem struct{ applets.System }
+
+func (testSystem) DefaultSignals() {}
+
 // dispatch runs argv through the dispatcher in-process.
 func dispatch(argv []string, env []string, stdin string) dispatched {
 	var stdout, stderr bytes.Buffer
-	p := &applets.Proc{Stdin: strings.NewReader(stdin), Stdout: &stdout, Stderr: &stderr, Env: env}
+	p := &applets.Proc{Stdin: strings.NewReader(stdin), Stdout: &stdout, Stderr: &stderr, Env: env, Sys: testSystem{}}
 	code := run(argv, p)
 	return dispatched{code, stdout.String(), stderr.String()}
 }

@@ -14,12 +14,18 @@ import (
 // waits for the child. This defeats programs that put themselves in the
 // background. fghack is not a supervisor: it waits for its one child only.
 //
+// Signals sent to fghack itself act as on 0.76's: USR1, ALRM, QUIT and the
+// like kill it (System.DefaultSignals), where a Go program would ignore
+// them or dump its goroutines.
+//
 // Exit codes: the child's; 100 usage; 111 pipe, fork, exec or wait failure,
 // or the child was killed by a signal ("child crashed").
 func runFghack(p *Proc, args []string) error {
 	if len(args) == 0 {
 		return p.Usage("fghack child")
 	}
+	// While it waits, fghack dies of the signals a C program dies of.
+	p.Sys.DefaultSignals()
 	var pipe [2]int
 	if err := syscall.Pipe2(pipe[:], syscall.O_CLOEXEC); err != nil {
 		return p.Unable("create pipe", err)

@@ -12,6 +12,7 @@ const filterChunk = 64 << 10
 // errors end the program with exit 111 and no message (COMPAT §6). Memory is
 // allocated only while the output buffer grows to the largest chunk's output.
 func filter(p *Proc, convert func(dst, src []byte) []byte) error {
+	p.Sys.DefaultSignals() // killed by USR1, ALRM, ... as 0.76's filters are
 	in := make([]byte, filterChunk)
 	out := make([]byte, 0, 2*filterChunk)
 	for {

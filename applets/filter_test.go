@@ -12,7 +12,7 @@ import (
 // exit code, as the dispatcher would report them.
 func stampRun(run func(*Proc, []string) error, name string, env []string, stdin io.Reader, args ...string) (stdout, stderr string, code int) {
 	var out, errOut bytes.Buffer
-	p := &Proc{Name: name, Stdin: stdin, Stdout: &out, Stderr: &errOut, Env: env}
+	p := &Proc{Name: name, Stdin: stdin, Stdout: &out, Stderr: &errOut, Env: env, Sys: &recorder{}}
 	msg, code := Report(name, run(p, args))
 	errOut.WriteString(msg)
 	return out.String(), errOut.String(), code
@@ -41,7 +41,7 @@ func TestFilterErrorsExit111Silently(t *testing.T) {
 		if _, stderr, code := stampRun(run, "x", nil, &brokenReader{"a\n"}); code != 111 || stderr != "" {
 			t.Errorf("read error: exit %d, stderr %q; want 111 and nothing", code, stderr)
 		}
-		p := &Proc{Name: "x", Stdin: strings.NewReader("a\n"), Stdout: brokenWriter{}, Stderr: &bytes.Buffer{}}
+		p := &Proc{Name: "x", Stdin: strings.NewReader("a\n"), Stdout: brokenWriter{}, Stderr: &bytes.Buffer{}, Sys: &recorder{}}
 		if msg, code := Report("x", run(p, nil)); code != 111 || msg != "" {
 			t.Errorf("write error: exit %d, stderr %q; want 111 and nothing", code, msg)
 		}

@@ -65,13 +65,14 @@ func TestFghackUsage(t *testing.T) {
 func TestFghack(t *testing.T) {
 	dir := t.TempDir()
 	env := []string{"PATH=/usr/bin:/bin"}
+	dfl := []string{"defaultsignals"}
 	cases := []appletCase{
-		{name: "exit code", env: env, args: []string{"sh", "-c", "exit 3"}, want: outcome{Code: 3}},
+		{name: "exit code", env: env, args: []string{"sh", "-c", "exit 3"}, want: outcome{Code: 3}, sys: dfl},
 		{name: "waits for descendants", env: env,
-			args: []string{"sh", "-c", "(sleep 0.2; echo done > " + dir + "/done) & exit 4"}, want: outcome{Code: 4}},
-		{name: "crash", env: env, args: []string{"sh", "-c", "kill -9 $$"},
+			args: []string{"sh", "-c", "(sleep 0.2; echo done > " + dir + "/done) & exit 4"}, want: outcome{Code: 4}, sys: dfl},
+		{name: "crash", env: env, args: []string{"sh", "-c", "kill -9 $$"}, sys: dfl,
 			want: outcome{Stderr: "fghack: fatal: child crashed\n", Code: 111}},
-		{name: "missing", env: env, args: []string{"no-such-program-xyz"},
+		{name: "missing", env: env, args: []string{"no-such-program-xyz"}, sys: dfl,
 			want: outcome{Stderr: "fghack: fatal: unable to run no-such-program-xyz: file does not exist\n", Code: 111}},
 	}
 	checkApplet(t, "fghack", cases)

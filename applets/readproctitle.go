@@ -26,6 +26,7 @@ func runReadproctitle(p *Proc, args []string) error {
 	if len(args) == 0 || len(args[len(args)-1]) < 5 {
 		return Exit(ExitUsage)
 	}
+	p.Sys.DefaultSignals() // killed by USR1, ALRM, ... as 0.76's is
 	title := argvArea(args[len(args)-1])
 	for i := range title {
 		title[i] = '.'

@@ -62,6 +62,8 @@ func (r *recorder) ExecLimited(limits []privdrop.Limit, path string, argv, env [
 
 func (r *recorder) Setsid() { r.Sys = append(r.Sys, "setsid") }
 
+func (r *recorder) DefaultSignals() { r.Sys = append(r.Sys, "defaultsignals") }
+
 func (r *recorder) ExecCheck() error {
 	r.Sys = append(r.Sys, "execcheck")
 	if !r.dropped {

@@ -100,7 +100,9 @@ func TestEnvdirPermissions(t *testing.T) {
 
 // TestEnvuidgidDifferential compares UID and GID as the child sees them.
 func TestEnvuidgidDifferential(t *testing.T) {
-	c := cmd{Env: []string{"UID=x", "GID=y", "Z=1"}}
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"noexec": "#!/bin/sh\n"})
+	c := cmd{Dir: dir, Env: []string{"UID=x", "GID=y", "Z=1"}}
 	for _, argv := range [][]string{
 		{"envuidgid", "nobody", "env"},
 		{"envuidgid", "root", "env"},
@@ -109,6 +111,8 @@ func TestEnvuidgidDifferential(t *testing.T) {
 		{"envuidgid", "no-such-account", "env"},
 		{"envuidgid", "nobody:nogroup", "env"},
 		{"envuidgid", "nobody", "no-such-program"},
+		{"envuidgid", "nobody", "./noexec"},
+		{"envuidgid", "nobody", "/"},
 	} {
 		t.Run(strings.Join(argv, " "), func(t *testing.T) { same(t, c, argv...) })
 	}

@@ -14,7 +14,9 @@ const creds = `grep -E '^(Uid|Gid|Groups):' /proc/$$/status; id`
 // supplementary group, which setuidgid must not keep (COMPAT §7.3).
 func TestSetuidgidDifferential(t *testing.T) {
 	a := testAccount(t)
-	c := cmd{Dir: openDir(t), Env: []string{"KEEP=1"}}
+	dir := openDir(t)
+	writeFiles(t, dir, map[string]string{"noexec": "#!/bin/sh\n"})
+	c := cmd{Dir: dir, Env: []string{"KEEP=1"}}
 	for _, argv := range [][]string{
 		{"setuidgid", a.Name, "sh", "-c", creds},
 		{"setuidgid", "nobody", "sh", "-c", creds + "; echo $KEEP; umask; pwd"},
@@ -27,6 +29,8 @@ func TestSetuidgidDifferential(t *testing.T) {
 		{"setuidgid", a.Name},
 		{"setuidgid"},
 		{"setuidgid", a.Name, "no-such-program"},
+		{"setuidgid", a.Name, "./noexec"},
+		{"setuidgid", a.Name, "/"},
 		{"envuidgid", a.Name, "sh", "-c", "echo $UID $GID; " + creds},
 	} {
 		t.Run(strings.Join(argv, " "), func(t *testing.T) { same(t, c, argv...) })

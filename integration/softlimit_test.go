@@ -9,6 +9,8 @@ import (
 // and every message with Debian's softlimit.
 func TestSoftlimitDifferential(t *testing.T) {
 	limits := []string{"cat", "/proc/self/limits"}
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"noexec": "#!/bin/sh\n"})
 	for _, opts := range [][]string{
 		{},
 		{"-m", "100000000"},
@@ -40,8 +42,10 @@ func TestSoftlimitDifferential(t *testing.T) {
 		{"softlimit", "-o"},
 		{"softlimit", "-o", "", "true"},
 		{"softlimit", "no-such-program"},
+		{"softlimit", "./noexec"},
+		{"softlimit", "/"},
 		{"softlimit", "-o", "3", "sh", "-c", "echo opened 2>/dev/null >/dev/null; echo $?"},
 	} {
-		t.Run(strings.Join(argv, " "), func(t *testing.T) { same(t, cmd{}, argv...) })
+		t.Run(strings.Join(argv, " "), func(t *testing.T) { same(t, cmd{Dir: dir}, argv...) })
 	}
 }

@@ -394,3 +394,35 @@ func TestStampAppletsSymlinkVsGotools(t *testing.T) {
 		})
 	}
 }
+
+// TestStampSignalsDifferential: tai64n, tai64nlocal and readproctitle die
+// of the signals that end Debian's, also those a Go program would ignore
+// (USR1, ALRM) or answer with a goroutine dump (QUIT).
+func TestStampSignalsDifferential(t *testing.T) {
+	requireDebian(t, "tai64n", "tai64nlocal", "readproctitle")
+	for _, argv := range [][]string{{"tai64n"}, {"tai64nlocal"}, {"readproctitle", "x", "........"}} {
+		for _, sig := range []syscall.Signal{syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGALRM, syscall.SIGTERM} {
+			t.Run(argv[0]+"/"+sig.String(), func(t *testing.T) {
+				var codes []int
+				for _, bin := range []string{debianBin, binDir} {
+					p := startStamp(t, filepath.Join(bin, argv[0]), argv...)
+					// Once the first input is out, the program is past its
+					// start-up and waits for more.
+					p.write(t, "ab\n")
+					if argv[0] == "readproctitle" {
+						p.waitCmdline(t, "ab\n\x00")
+					} else {
+						waitFor(t, argv[0]+" to copy its first line", func() (bool, error) {
+							return strings.Contains(p.stdout.String(), "ab\n"), nil
+						})
+					}
+					p.signal(t, sig)
+					codes = append(codes, p.wait(t))
+				}
+				if codes[0] != codes[1] {
+					t.Errorf("exit %d with Debian's, %d with gotools'", codes[0], codes[1])
+				}
+			})
+		}
+	}
+}

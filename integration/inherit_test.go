@@ -1,0 +1,94 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// What the small tools pass on that the Go runtime has a say in: signal
+// dispositions and closed standard descriptors (README, "Differences from
+// daemontools").
+
+// TestIgnoredSignalsPassThrough: a signal ignored when a chain-loader or
+// fghack starts is still ignored in the program it runs, as with the C
+// tools, for the signals the Go runtime leaves alone when it finds them
+// ignored (HUP and INT, as nohup uses, and the job-control stops).
+func TestIgnoredSignalsPassThrough(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"E/V": "v"})
+	status := []string{"grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"}
+	for _, chain := range [][]string{
+		{"envdir", "E"},
+		{"envuidgid", "nobody"},
+		{"softlimit", "-o", "100"},
+		{"setlock", "lk"},
+		{"pgrphack"},
+		{"fghack"},
+		{"envdir", "E", "fghack", "softlimit", "-m", "10000000", "setlock", "lk", "pgrphack"},
+	} {
+		argv := append(append([]string{"/bin/sh", "-c", `trap "" HUP INT TSTP TTIN TTOU; exec "$@"`, "sh"}, chain...), status...)
+		t.Run(strings.Join(chain, " "), func(t *testing.T) {
+			requireDebian(t, chain[0])
+			want := cmd{Dir: dir, Bin: debianBin}.run(t, argv...)
+			got := cmd{Dir: dir}.run(t, argv...)
+			if got != want {
+				t.Errorf("gotools:\n%v\nDebian:\n%v", got, want)
+			}
+			if !strings.Contains(got.Stdout, "SigIgn:\t0000000000380003\n") {
+				t.Errorf("HUP INT TSTP TTIN TTOU are not all ignored, and only they:\n%s", got.Stdout)
+			}
+		})
+	}
+}
+
+// TestClosedStdioBecomesDevNull pins the difference the README lists: the
+// Go runtime opens /dev/null on a standard descriptor that is closed when a
+// gotools program starts, so tai64n writes into /dev/null where 0.76 fails
+// with exit 111, and a chain-loader's program gets /dev/null where 0.76
+// passes the descriptor on closed (setlock's lock then lands above 2).
+func TestClosedStdioBecomesDevNull(t *testing.T) {
+	requireDebian(t, "tai64n", "setlock")
+	dir := t.TempDir()
+	stamp := []string{"/bin/sh", "-c", `echo x | tai64n >&-; echo $?`}
+	if r := (cmd{Bin: debianBin}).run(t, stamp...); r.Stdout != "111\n" {
+		t.Errorf("Debian's tai64n with stdout closed: %v, want 111", r)
+	}
+	if r := (cmd{}).run(t, stamp...); r.Stdout != "0\n" {
+		t.Errorf("gotools' tai64n with stdout closed: %v, want 0 (its output went to /dev/null)", r)
+	}
+	fds := []string{"/bin/sh", "-c", `exec setlock lk sh -c 'readlink /proc/$$/fd/0; readlink /proc/$$/fd/3' <&-`}
+	if r := (cmd{Dir: dir, Bin: debianBin}).run(t, fds...); r.Stdout != filepath.Join(dir, "lk")+"\n" {
+		t.Errorf("Debian's setlock with stdin closed: %v, want the lock on descriptor 0 and nothing on 3", r)
+	}
+	if r := (cmd{Dir: dir}).run(t, fds...); r.Stdout != os.DevNull+"\n"+filepath.Join(dir, "lk")+"\n" {
+		t.Errorf("gotools' setlock with stdin closed: %v, want /dev/null on 0 and the lock on 3", r)
+	}
+}
+
+// TestChainLoadersSymlinkVsGotools: "NAME args" through the installed
+// symlink and "gotools NAME args" print the same messages (the applet's
+// name, also in getopt's) and exit the same way.
+func TestChainLoadersSymlinkVsGotools(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"E/V": "v", "noexec": "#!/bin/sh\n"})
+	for _, argv := range [][]string{
+		{"envdir"}, {"envdir", "missing", "true"}, {"envdir", "E", "sh", "-c", "echo $V"},
+		{"envuidgid"}, {"envuidgid", "no-such-account", "true"}, {"envuidgid", "nobody", "./noexec"},
+		{"setuidgid"}, {"setuidgid", "no-such-account", "true"},
+		{"softlimit"}, {"softlimit", "-Z", "true"}, {"softlimit", "-o"}, {"softlimit", "-o", "x", "true"},
+		{"softlimit", "-m", "10000000", "envdir", "E", "sh", "-c", "echo $V"},
+		{"setlock"}, {"setlock", "-q", "lk", "true"}, {"setlock", "missing/lk", "true"},
+		{"pgrphack"}, {"pgrphack", "no-such-program"},
+		{"fghack"}, {"fghack", "./noexec"}, {"fghack", "sh", "-c", "exit 7"},
+	} {
+		t.Run(strings.Join(argv, " "), func(t *testing.T) {
+			link := cmd{Dir: dir}.run(t, argv...)
+			multi := cmd{Dir: dir}.run(t, append([]string{gotoolsBin}, argv...)...)
+			if link != multi {
+				t.Errorf("symlink:\n%v\ngotools NAME:\n%v", link, multi)
+			}
+		})
+	}
+}
