@@ -667,7 +667,7 @@ while (1) { syswrite(STDOUT, "$$ " . ($n + 1) . "\n") and $n++ }
 					// only once it has a new current and logs into it.
 					waitFor(t, "a new current with lines", func() (bool, error) {
 						st, err := os.Stat(current)
-						return err == nil && inode(current) != before && st.Size() > 0, err
+						return err == nil && st.Sys().(*syscall.Stat_t).Ino != before && st.Size() > 0, err
 					})
 				}
 				if i%4 == 3 {
