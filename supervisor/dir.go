@@ -11,17 +11,22 @@ import (
 // OpenDir opens a service directory for a supervisor to hold for as long as
 // it runs. It fails where 0.76's chdir would, with its wording ("unable to
 // chdir to DIR"); the descriptor is O_PATH, so it needs no read permission.
-func OpenDir(path string) (*os.File, error) {
-	fd, err := unix.Open(path, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+func OpenDir(path string) (*os.File, error) { return openDirAt(unix.AT_FDCWD, path) }
+
+// openDirAt opens the directory name under dirfd as OpenDir does; messages
+// name it as given (svscan's "unable to chdir to log", as 0.76's log
+// supervise prints it).
+func openDirAt(dirfd int, name string) (*os.File, error) {
+	fd, err := unix.Openat(dirfd, name, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err == nil {
 		if err = unix.Faccessat(fd, ".", unix.X_OK, unix.AT_EACCESS); err != nil {
 			unix.Close(fd)
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("unable to chdir to %s: %w", path, err)
+		return nil, fmt.Errorf("unable to chdir to %s: %w", name, err)
 	}
-	return os.NewFile(uintptr(fd), path), nil
+	return os.NewFile(uintptr(fd), name), nil
 }
 
 // BareError is an error 0.76 prints without the "supervise: fatal: " prefix

@@ -161,6 +161,16 @@ func (s *Service) Shutdown() {
 	}
 }
 
+// leaveWhenDown is svc -x from inside the process: the service is not
+// restarted, and its supervision ends when ./run exits by itself. It
+// waits until Run takes the request or has returned.
+func (s *Service) leaveWhenDown() {
+	select {
+	case s.control <- []byte{'x'}:
+	case <-s.done:
+	}
+}
+
 // Run supervises until x or Shutdown and the service is down, then
 // releases supervise/lock and the FIFOs. It returns nil: problems along the
 // way go to Config.Warn.

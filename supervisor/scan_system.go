@@ -1,0 +1,319 @@
+package supervisor
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// osTree is the real system behind a Scanner: it holds each slot's
+// directories and log pipe, the inotify watches, and the members'
+// Services, and makes the system calls the tree's effects ask for.
+type osTree struct {
+	cfg     ScanConfig
+	dirfd   int
+	slots   map[fileID]*slotFiles
+	watch   *dirWatch           // nil without inotify
+	dirWD   int32               // the scan directory's watch
+	waiting map[int32]memberKey // inotify watch → member waiting for its ./run
+	inotify chan []inotifyEvent
+	done    chan struct{} // closed when Run is over
+}
+
+// slotFiles is what a slot holds for its life.
+type slotFiles struct {
+	main member
+	log  *member // nil without a logger
+	// The log pipe, both ends kept for the slot's life, so that either
+	// side can be restarted without losing a byte.
+	pipeR, pipeW *os.File
+}
+
+// member is a supervised directory: a slot's main service or its logger.
+type member struct {
+	dir *os.File // held open for the slot's life
+	svc *Service // the last one started
+	wd  int32    // inotify watch while waiting for ./run; 0 if none
+}
+
+func newOSTree(cfg ScanConfig) *osTree {
+	o := &osTree{
+		cfg:     cfg,
+		dirfd:   int(cfg.Dir.Fd()),
+		slots:   make(map[fileID]*slotFiles),
+		waiting: make(map[int32]memberKey),
+		inotify: make(chan []inotifyEvent),
+		done:    make(chan struct{}),
+	}
+	w, err := newDirWatch()
+	if err == nil {
+		if o.dirWD, err = w.add(cfg.Dir, scanDirEvents); err != nil {
+			w.close()
+		}
+	}
+	if err != nil {
+		if cfg.Warn != nil {
+			cfg.Warn(fmt.Errorf("unable to watch directory: %w", err))
+		}
+		return o
+	}
+	o.watch = w
+	go w.read(o.inotify, o.done)
+	return o
+}
+
+func (o *osTree) readNames() ([]string, error) {
+	fd, err := unix.Openat(o.dirfd, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), ".")
+	defer f.Close()
+	return f.Readdirnames(-1)
+}
+
+func (o *osTree) stat(name string) (fileID, bool, error) {
+	var st unix.Stat_t
+	if err := unix.Fstatat(o.dirfd, name, &st, 0); err != nil {
+		return fileID{}, false, err
+	}
+	return fileID{st.Dev, st.Ino}, st.Mode&unix.S_IFMT == unix.S_IFDIR, nil
+}
+
+func (o *osTree) open(name string, id fileID) error {
+	if o.slots[id] != nil {
+		return nil
+	}
+	dir, err := openDirAt(o.dirfd, name)
+	if err != nil {
+		return err
+	}
+	var st unix.Stat_t
+	if unix.Fstat(int(dir.Fd()), &st) != nil || (fileID{st.Dev, st.Ino}) != id {
+		dir.Close()
+		return errReplaced
+	}
+	o.slots[id] = &slotFiles{main: member{dir: dir}}
+	return nil
+}
+
+func (o *osTree) member(k memberKey) *member {
+	sl := o.slots[k.id]
+	switch {
+	case sl == nil:
+		return nil
+	case k.log:
+		return sl.log
+	}
+	return &sl.main
+}
+
+func (o *osTree) hasRun(k memberKey, eager bool) bool {
+	m := o.member(k)
+	if m == nil {
+		return false
+	}
+	fd := int(m.dir.Fd())
+	var err error
+	if eager {
+		err = unix.Faccessat(fd, "run", unix.X_OK, unix.AT_EACCESS)
+	} else {
+		var st unix.Stat_t
+		err = unix.Fstatat(fd, "run", &st, 0)
+	}
+	if err == nil {
+		o.unwatch(m)
+		return true
+	}
+	if m.wd == 0 && o.watch != nil {
+		if wd, err := o.watch.add(m.dir, serviceDirEvents); err == nil {
+			m.wd = wd
+			o.waiting[wd] = k
+		}
+	}
+	return false
+}
+
+func (o *osTree) unwatch(m *member) {
+	if m.wd != 0 {
+		o.watch.remove(m.wd)
+		delete(o.waiting, m.wd)
+		m.wd = 0
+	}
+}
+
+func (o *osTree) pair(id fileID, name string) (bool, error) {
+	sl := o.slots[id]
+	if sl == nil {
+		return false, nil
+	}
+	var st unix.Stat_t
+	err := unix.Fstatat(int(sl.main.dir.Fd()), "log", &st, 0)
+	switch {
+	case err == unix.ENOENT || err == nil && st.Mode&unix.S_IFMT != unix.S_IFDIR:
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("unable to stat %s/log: %w", name, err)
+	}
+	dir, err := openDirAt(int(sl.main.dir.Fd()), "log")
+	if err != nil {
+		return false, &ServiceError{Fatal: true, Err: err}
+	}
+	r, w, err := logPipe(sl.main.dir, dir)
+	if err != nil {
+		dir.Close()
+		return false, fmt.Errorf("unable to create pipe for %s: %w", name, err)
+	}
+	sl.log = &member{dir: dir}
+	sl.pipeR, sl.pipeW = r, w
+	return true, nil
+}
+
+func (o *osTree) closeWriter(id fileID) {
+	if sl := o.slots[id]; sl != nil && sl.pipeW != nil {
+		sl.pipeW.Close()
+		sl.pipeW = nil
+	}
+}
+
+func (o *osTree) drop(id fileID) {
+	sl := o.slots[id]
+	if sl == nil {
+		return
+	}
+	for _, m := range []*member{&sl.main, sl.log} {
+		if m != nil {
+			o.unwatch(m)
+			m.dir.Close()
+		}
+	}
+	o.closeWriter(id)
+	if sl.pipeR != nil {
+		sl.pipeR.Close()
+	}
+	delete(o.slots, id)
+}
+
+func (o *osTree) events() <-chan []inotifyEvent { return o.inotify }
+
+// watched turns what inotify reported into tree events.
+func (o *osTree) watched(evs []inotifyEvent) []treeEvent {
+	var out []treeEvent
+	for _, ev := range evs {
+		switch {
+		case ev.mask&unix.IN_Q_OVERFLOW != 0:
+			out = append(out, evTick{})
+		case ev.mask&unix.IN_IGNORED != 0:
+			if k, ok := o.waiting[ev.wd]; ok { // its directory is gone
+				delete(o.waiting, ev.wd)
+				if m := o.member(k); m != nil {
+					m.wd = 0
+				}
+			}
+		case ev.wd == o.dirWD:
+			id, dir, err := o.stat(ev.name)
+			out = append(out, evEntry{name: ev.name, id: id, dir: dir, err: err, eager: true})
+		case ev.name == "run":
+			if k, ok := o.waiting[ev.wd]; ok {
+				out = append(out, evRunAppeared{k})
+			}
+		}
+	}
+	return out
+}
+
+// close releases everything once Run is over.
+func (o *osTree) close() {
+	close(o.done)
+	if o.watch != nil {
+		o.watch.close()
+	}
+	for id := range o.slots {
+		o.drop(id)
+	}
+}
+
+// loggerStopTimeout is how long a logger still running at the stop
+// deadline has between its TERM and its SIGKILL. Loggers normally end
+// before: they read to end of input once their main service is down.
+const loggerStopTimeout = time.Second
+
+func (o *osTree) start(k memberKey, name string, post func(treeEvent)) error {
+	sl, m := o.slots[k.id], o.member(k)
+	stdin, stdout, stopTimeout := o.cfg.Stdin, o.cfg.Stdout, o.cfg.StopTimeout
+	switch {
+	case k.log:
+		stdin, stopTimeout = sl.pipeR, loggerStopTimeout
+	case sl.log != nil:
+		stdout = sl.pipeW
+	}
+	svc, err := Open(Config{
+		Name:        name,
+		Dir:         m.dir,
+		Stdin:       stdin,
+		Stdout:      stdout,
+		Stderr:      o.cfg.Stderr,
+		Env:         o.cfg.Env,
+		Reaper:      o.cfg.Reaper,
+		Warn:        o.serviceWarn,
+		StopTimeout: stopTimeout,
+		Adopt:       true,
+		Observe:     observer(k, int(m.dir.Fd()), post),
+	})
+	if err != nil {
+		return err
+	}
+	m.svc = svc
+	go func() {
+		svc.Run()
+		post(evServiceEnded{k})
+	}()
+	return nil
+}
+
+// observer passes a member's events to the tree, from its Service's
+// goroutine, without ever waiting.
+func observer(k memberKey, dirfd int, post func(treeEvent)) func(Event) {
+	return func(ev Event) {
+		switch {
+		case ev.Kind == Exited:
+			post(evRunExited{k, ev.Pid, ev.Status})
+		case ev.Kind == Down && ev.Final:
+			post(evStoppedForGood{k, isEssential(dirfd)})
+		}
+	}
+}
+
+// isEssential reports whether the service directory dirfd holds a file
+// named essential.
+func isEssential(dirfd int) bool {
+	var st unix.Stat_t
+	return unix.Fstatat(dirfd, "essential", &st, 0) == nil
+}
+
+func (o *osTree) serviceWarn(err error) {
+	var start *StartError
+	if o.cfg.Warn != nil {
+		o.cfg.Warn(&ServiceError{Fatal: errors.As(err, &start), Err: err})
+	}
+}
+
+func (o *osTree) shutdown(k memberKey) {
+	if m := o.member(k); m != nil && m.svc != nil {
+		m.svc.Shutdown()
+	}
+}
+
+func (o *osTree) leaveWhenDown(k memberKey) {
+	if m := o.member(k); m != nil && m.svc != nil {
+		m.svc.leaveWhenDown()
+	}
+}
+
+func (o *osTree) signalGroup(pgid int, sig syscall.Signal) {
+	syscall.Kill(-pgid, sig) // ESRCH: nothing is left of the group
+}
