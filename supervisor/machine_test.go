@@ -79,7 +79,7 @@ func TestMachineSteps(t *testing.T) {
 		name string
 		m    *machine
 		at   time.Time
-		ev   any
+		ev   event
 		want func(*view)
 		effs []effect
 	}{
@@ -237,7 +237,7 @@ func TestMachineInvariants(t *testing.T) {
 		"up exiting":        func() *machine { return with(up(), func(m *machine) { m.exit = true }) },
 		"finishing exiting": func() *machine { return with(finishing(), func(m *machine) { m.exit = true }) },
 	}
-	events := []any{evWake{}, evShutdown{}, evReady{100}, evExit{Exit{100, 0}}, evExit{Exit{200, exit125}}}
+	events := []event{evWake{}, evShutdown{}, evReady{100}, evExit{Exit{100, 0}}, evExit{Exit{200, exit125}}}
 	for c := 0; c < 256; c++ {
 		events = append(events, evControl{byte(c)})
 	}

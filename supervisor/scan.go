@@ -273,9 +273,7 @@ func (s *Scanner) do(e treeEffect) {
 	case effCountStragglers:
 		s.handle(evStragglers{s.procs.stragglers()})
 	case effWarn:
-		if s.warn != nil {
-			s.warn(e.err)
-		}
+		s.report(e.err)
 	case effShutdown:
 		s.procs.shutdown(e.key)
 	case effLeaveWhenDown:
@@ -288,6 +286,14 @@ func (s *Scanner) do(e treeEffect) {
 		s.procs.signalGroup(e.pgid, e.sig)
 	case effKillAll:
 		s.procs.killAll()
+	default:
+		s.report(unexpected(e))
+	}
+}
+
+func (s *Scanner) report(err error) {
+	if s.warn != nil {
+		s.warn(err)
 	}
 }
 

@@ -162,6 +162,8 @@ func (t *tree) step(now time.Time, ev treeEvent) []treeEffect {
 			}
 			t.pollAt = now.Add(sweepPoll)
 		}
+	default:
+		effs = []treeEffect{effWarn{unexpected(ev)}}
 	}
 	return append(effs, t.settle(now)...)
 }

@@ -241,41 +241,48 @@ func (s *Service) readControl(f *os.File) {
 
 // handle steps the machine and carries out its effects; the results of
 // starting a program are fed back as events before anything else happens.
-func (s *Service) handle(ev any) {
+func (s *Service) handle(ev event) {
 	queue := s.m.step(time.Now(), ev)
 	for len(queue) > 0 {
 		e := queue[0]
 		queue = queue[1:]
-		var next any
-		switch e := e.(type) {
-		case startRun:
-			next = s.startProg(runProg, "run")
-		case startFinish:
-			next = evStartFailed{} // no ./finish: done at once
-			if s.sp.hasFinish() {
-				next = s.startProg(finishProg, "finish", fmt.Sprint(e.code), fmt.Sprint(e.signal))
-			}
-		case kill:
-			s.sp.signal(e.pid, e.sig)
-		case announce:
-			s.announce()
-		case warn:
-			s.warn(e.err)
-		case notify:
-			if e.ev.Kind == Exited {
-				s.sp.runExited()
-			}
-			if s.cfg.Observe != nil {
-				s.cfg.Observe(e.ev)
-			}
-		}
-		if next != nil {
+		if next := s.handleEffect(e); next != nil {
 			queue = append(queue, s.m.step(time.Now(), next)...)
 		}
 	}
 }
 
-func (s *Service) startProg(prog, file string, args ...string) any {
+// handleEffect carries out one effect; the result, if the effect asked
+// something, is an event for the machine.
+func (s *Service) handleEffect(e effect) event {
+	switch e := e.(type) {
+	case startRun:
+		return s.startProg(runProg, "run")
+	case startFinish:
+		if s.sp.hasFinish() {
+			return s.startProg(finishProg, "finish", fmt.Sprint(e.code), fmt.Sprint(e.signal))
+		}
+		return evStartFailed{} // no ./finish: done at once
+	case kill:
+		s.sp.signal(e.pid, e.sig)
+	case announce:
+		s.announce()
+	case warn:
+		s.warn(e.err)
+	case notify:
+		if e.ev.Kind == Exited {
+			s.sp.runExited()
+		}
+		if s.cfg.Observe != nil {
+			s.cfg.Observe(e.ev)
+		}
+	default:
+		s.warn(unexpected(e))
+	}
+	return nil
+}
+
+func (s *Service) startProg(prog, file string, args ...string) event {
 	pid, procStart, err := s.sp.start(prog, args...)
 	if err != nil {
 		return evStartFailed{&StartError{Path: s.cfg.Name + "/" + file, Err: err}}
