@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"gotools/applets/message"
 	"gotools/privdrop"
 )
 
@@ -128,7 +129,8 @@ func (p *Proc) execve(prog, file string, argv, env []string, self bool) error {
 	case len(p.deferred) == 0:
 		return p.Exec(file, argv, env)
 	case self:
-		io.WriteString(p.Stderr, "softlimit: warning: "+prog+" runs without the data and address space limits: gotools cannot start under them\n")
+		io.WriteString(p.Stderr, message.Lines("softlimit", message.Warning,
+			errors.New(prog+" runs without the data and address space limits: gotools cannot start under them")))
 		return p.Exec(file, argv, env)
 	}
 	return p.Sys.ExecLimited(p.deferred, file, argv, env)

@@ -20,12 +20,11 @@ package applets
 // and supervise/xstatus (see the README).
 
 import (
-	"errors"
-	"io"
 	"os"
 	"os/signal"
 	"syscall"
 
+	"gotools/applets/message"
 	"gotools/supervisor"
 )
 
@@ -46,7 +45,7 @@ func runSupervise(p *Proc, args []string) error {
 
 	dir, err := supervisor.OpenDir(name)
 	if err != nil {
-		return superviseFatal(p, err)
+		return p.Fail(ExitTemporary, err)
 	}
 	defer dir.Close()
 	svc, err := supervisor.Open(supervisor.Config{
@@ -57,17 +56,10 @@ func runSupervise(p *Proc, args []string) error {
 		Stderr: p.Files[2],
 		Env:    p.Env,
 		Reaper: reaper,
-		Warn: func(err error) {
-			var start *supervisor.StartError
-			if errors.As(err, &start) {
-				io.WriteString(p.Stderr, p.Name+": fatal: "+Errstr(err)+"\n")
-				return
-			}
-			p.Warn(Errstr(err), nil)
-		},
+		Warn:   func(err error) { p.Print(message.Warning, err) },
 	})
 	if err != nil {
-		return superviseFatal(p, err)
+		return p.Fail(ExitTemporary, err)
 	}
 	go func() {
 		for range sigs {
@@ -75,14 +67,4 @@ func runSupervise(p *Proc, args []string) error {
 		}
 	}()
 	return svc.Run()
-}
-
-// superviseFatal words a start-up error: 0.76's fatal line, except Debian's
-// readlink failure, which has no prefix.
-func superviseFatal(p *Proc, err error) error {
-	var bare *supervisor.BareError
-	if errors.As(err, &bare) {
-		return &ExitError{ExitTemporary, Errstr(err) + "\n"}
-	}
-	return p.Fatal(ExitTemporary, Errstr(err), nil)
 }

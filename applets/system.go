@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"gotools/applets/message"
 	"gotools/privdrop"
 )
 
@@ -101,7 +102,7 @@ func (realSystem) ExecLimited(limits []privdrop.Limit, path string, argv, env []
 
 // softlimitFailed is softlimit's fatal error for a limit set late.
 func softlimitFailed(text string, err error) error {
-	return &ExitError{ExitTemporary, "softlimit: fatal: " + text + ": " + Errstr(err) + "\n"}
+	return &ExitError{ExitTemporary, message.Lines("softlimit", message.Fatal, reason(text, err))}
 }
 
 // ExecCheck asks the kernel itself: execveat with an invalid directory

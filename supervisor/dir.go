@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"golang.org/x/sys/unix"
+
+	"gotools/applets/message"
 )
 
 // OpenDir opens a service directory for a supervisor to hold for as long as
@@ -29,13 +31,6 @@ func openDirAt(dirfd int, name string) (*os.File, error) {
 	return os.NewFile(uintptr(fd), name), nil
 }
 
-// BareError is an error 0.76 prints without the "supervise: fatal: " prefix
-// (Debian's readlink of a supervise symlink, COMPAT §8).
-type BareError struct{ Err error }
-
-func (e *BareError) Error() string { return e.Err.Error() }
-func (e *BareError) Unwrap() error { return e.Err }
-
 // superviseFiles are the descriptors a running supervisor holds in
 // DIR/supervise (COMPAT §3.1), all close-on-exec.
 type superviseFiles struct {
@@ -46,6 +41,10 @@ type superviseFiles struct {
 	control *os.File
 	ok      int
 }
+
+// bare is an error Debian's supervise prints without its "supervise:
+// fatal: " prefix: its readlink of a supervise symlink (docs/supervise.md).
+func bare(err error) error { return &message.Error{Level: message.Bare, Err: err} }
 
 // makeSuperviseDir creates DIR/supervise (0700). As Debian's supervise does,
 // a supervise symlink whose target is missing gets its target created.
@@ -59,9 +58,9 @@ func makeSuperviseDir(dirfd int) error {
 	case err == unix.ENOENT || err == unix.EINVAL:
 		return nil
 	case err != nil:
-		return &BareError{fmt.Errorf("unable to readlink ./supervise: %w", err)}
+		return bare(fmt.Errorf("unable to readlink ./supervise: %w", err))
 	case n >= len(buf):
-		return &BareError{errors.New("unable to readlink ./supervise: unknown error")}
+		return bare(errors.New("unable to readlink ./supervise: unknown error"))
 	}
 	unix.Mkdirat(dirfd, string(buf[:n]), 0o700) // errors show up at the lock
 	return nil

@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"gotools/applets/message"
 )
 
 var t0 = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -69,7 +71,7 @@ var (
 	exitCode3  = syscall.WaitStatus(3 << 8)
 	killedTERM = syscall.WaitStatus(syscall.SIGTERM)
 	exit125    = syscall.WaitStatus(125 << 8)
-	errNoExec  = &StartError{"s/run", syscall.ENOEXEC}
+	errNoExec  = startError("s/run", syscall.ENOEXEC)
 )
 
 func TestMachineSteps(t *testing.T) {
@@ -278,7 +280,11 @@ func TestFinishArgs(t *testing.T) {
 }
 
 func TestStartErrorKeepsErrno(t *testing.T) {
-	if !errors.Is(errNoExec, syscall.ENOEXEC) {
-		t.Error("StartError does not unwrap to its errno")
+	var e *message.Error
+	if !errors.Is(errNoExec, syscall.ENOEXEC) || !errors.As(errNoExec, &e) || e.Level != message.Fatal {
+		t.Errorf("start error %#v: want a fatal message.Error that unwraps to its errno", errNoExec)
+	}
+	if got, want := errNoExec.Error(), "unable to start s/run: "+syscall.ENOEXEC.Error(); got != want {
+		t.Errorf("start error reads %q, want %q", got, want)
 	}
 }

@@ -22,9 +22,10 @@ type ScanConfig struct {
 	Stdin, Stdout, Stderr *os.File
 	Env                   []string
 	Reaper                *Reaper
-	// Warn receives every problem; none stops the scanner. A
-	// *ServiceError is one that 0.76 prints from a supervise process;
-	// the rest are svscan's own warnings. Called from many goroutines.
+	// Warn receives every problem; none stops the scanner. What 0.76
+	// prints from a supervise process is a *message.Error of program
+	// supervise; the rest are svscan's own warnings. Called from many
+	// goroutines.
 	Warn func(err error)
 	// StopTimeout is how long Shutdown waits after TERM before SIGKILL
 	// (DefaultStopTimeout if zero).
@@ -49,17 +50,6 @@ type Ending struct {
 	// (a shutdown asked for by a signal).
 	Status syscall.WaitStatus
 }
-
-// ServiceError is a problem that 0.76 reports from a service's supervise
-// process rather than from svscan. Fatal marks what supervise prints as
-// fatal: it could not take the directory, or could not start ./run.
-type ServiceError struct {
-	Fatal bool
-	Err   error
-}
-
-func (e *ServiceError) Error() string { return e.Err.Error() }
-func (e *ServiceError) Unwrap() error { return e.Err }
 
 // Scanner is svscan: it supervises every service directory of the scan
 // directory, each as a Service inside this process (DESIGN.md decision 1),

@@ -1,13 +1,14 @@
 package supervisor
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"gotools/applets/message"
 )
 
 // osTree is the real system behind a Scanner: it holds each slot's
@@ -161,7 +162,7 @@ func (o *osTree) pair(id fileID, name string) (bool, error) {
 	}
 	dir, err := openDirAt(int(sl.main.dir.Fd()), "log")
 	if err != nil {
-		return false, &ServiceError{Fatal: true, Err: err}
+		return false, superviseFatal(err)
 	}
 	r, w, err := logPipe(sl.main.dir, dir)
 	if err != nil {
@@ -295,10 +296,11 @@ func isEssential(dirfd int) bool {
 	return unix.Fstatat(dirfd, "essential", &st, 0) == nil
 }
 
+// serviceWarn passes on a Service's problem as its supervise process
+// prints it in 0.76.
 func (o *osTree) serviceWarn(err error) {
-	var start *StartError
 	if o.cfg.Warn != nil {
-		o.cfg.Warn(&ServiceError{Fatal: errors.As(err, &start), Err: err})
+		o.cfg.Warn(message.Of("supervise", message.Warning, err))
 	}
 }
 

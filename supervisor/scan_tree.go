@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"gotools/applets/message"
 )
 
 // treePhase is where a scanner is in its life.
@@ -219,7 +221,7 @@ func (t *tree) opened(ev evOpened) []treeEffect {
 	case ev.err == errReplaced || errors.Is(ev.err, unix.ENOENT):
 		return nil
 	default:
-		return []treeEffect{effWarn{&ServiceError{Fatal: true, Err: ev.err}}}
+		return []treeEffect{effWarn{superviseFatal(ev.err)}}
 	}
 	sl := t.slots[ev.id]
 	if sl == nil {
@@ -229,6 +231,10 @@ func (t *tree) opened(ev evOpened) []treeEffect {
 	}
 	return t.seen(sl, ev.name, ev.eager)
 }
+
+// superviseFatal is what 0.76 prints as a fatal error of a supervise
+// process: it could not take the directory, or could not start.
+func superviseFatal(err error) error { return message.Of("supervise", message.Fatal, err) }
 
 // seen marks a slot seen under name; a slot whose main service is not
 // supervised takes the name it was last seen under.
@@ -312,7 +318,7 @@ func (t *tree) serviceStarted(ev evServiceStarted) []treeEffect {
 	}
 	m.running = false
 	t.running--
-	return []treeEffect{effWarn{&ServiceError{Fatal: true, Err: ev.err}}}
+	return []treeEffect{effWarn{superviseFatal(ev.err)}}
 }
 
 // runExited: during a shutdown, once a main ./run has exited, what it left

@@ -133,7 +133,7 @@ func TestTreeSteps(t *testing.T) {
 		{"open: gone", func() *tree { return treeWith() }, now, evOpened{"s1", idOf(1), unix.ENOENT, false}, nil, nil},
 		{"open: replaced", func() *tree { return treeWith() }, now, evOpened{"s1", idOf(1), errReplaced, false}, nil, nil},
 		{"open: not searchable", func() *tree { return treeWith() }, now, evOpened{"s1", idOf(1), unix.EACCES, false},
-			nil, []treeEffect{effWarn{unix.EACCES}}},
+			nil, []treeEffect{effWarn{superviseFatal(unix.EACCES)}}},
 
 		// ./run and pairing.
 		{"no ./run yet: wait", func() *tree { return treeWith(waitingSlot(1)) }, now, evRunLooked{mainOf(1), false, false}, nil, nil},
@@ -180,7 +180,7 @@ func TestTreeSteps(t *testing.T) {
 		{"service started", func() *tree { return treeWith(plainSlot(1)) }, now, evServiceStarted{mainOf(1), nil}, nil, nil},
 		{"service not started: warning", func() *tree { return treeWith(plainSlot(1)) }, now, evServiceStarted{mainOf(1), errLocked},
 			func(t *tree) { t.running--; t.slots[idOf(1)].main.running = false },
-			[]treeEffect{effWarn{errLocked}}},
+			[]treeEffect{effWarn{superviseFatal(errLocked)}}},
 		{"main exited: status kept", func() *tree { return treeWith(plainSlot(1)) }, now, evRunExited{mainOf(1), 100, exitCode3},
 			func(t *tree) { t.slots[idOf(1)].main.last = exitCode3 }, nil},
 		{"main exited while draining: its group is stopped", func() *tree { return draining(treeWith(plainSlot(1))) }, now,

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"gotools/applets/message"
 )
 
 // Config is what a Service needs from its caller.
@@ -23,9 +25,10 @@ type Config struct {
 	Env                   []string // environment of ./run and ./finish
 	// Reaper is the process's single reaper.
 	Reaper *Reaper
-	// Warn receives problems that do not stop supervision. A *StartError
-	// is 0.76's "fatal: unable to start DIR/run" message, printed by a
-	// supervise that goes on (COMPAT §13.11); the rest are warnings.
+	// Warn receives problems that do not stop supervision: warnings,
+	// except a failure to start ./run, a *message.Error of level Fatal
+	// (0.76's "fatal: unable to start DIR/run", printed by a supervise
+	// that goes on, docs/differences.md).
 	Warn func(err error)
 	// Observe, if set, is told of state changes from the Service's own
 	// goroutine; it must return quickly.
@@ -64,15 +67,6 @@ type Event struct {
 	// exited 125). svscan's essential services stop the tree on it.
 	Final bool
 }
-
-// StartError is a failure to exec ./run or ./finish.
-type StartError struct {
-	Path string // DIR/run
-	Err  error
-}
-
-func (e *StartError) Error() string { return "unable to start " + e.Path + ": " + e.Err.Error() }
-func (e *StartError) Unwrap() error { return e.Err }
 
 // Service supervises one service directory. Only its Run goroutine touches
 // its state; everything else reaches it as an event on a channel.
@@ -285,9 +279,15 @@ func (s *Service) handleEffect(e effect) event {
 func (s *Service) startProg(prog, file string, args ...string) event {
 	pid, procStart, err := s.sp.start(prog, args...)
 	if err != nil {
-		return evStartFailed{&StartError{Path: s.cfg.Name + "/" + file, Err: err}}
+		return evStartFailed{startError(s.cfg.Name+"/"+file, err)}
 	}
 	return evStarted{pid, procStart}
+}
+
+// startError is a failure to exec path (DIR/run or DIR/finish): fatal in
+// wording, though supervision goes on.
+func startError(path string, err error) error {
+	return &message.Error{Level: message.Fatal, Err: fmt.Errorf("unable to start %s: %w", path, err)}
 }
 
 func (s *Service) announce() { s.store(s.m.status(), s.m.extended()) }
