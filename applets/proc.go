@@ -37,7 +37,7 @@ type Proc struct {
 	// that applet in-process instead (chain.go); "" never fuses.
 	Self string
 
-	selfID   *fileID          // Self's device and inode, once looked up
+	selfID   *privdrop.FileID // Self's device and inode, once looked up
 	deferred []privdrop.Limit // limits left for the final exec (chain.go)
 }
 
