@@ -325,15 +325,9 @@ func TestScannerNoticesNewService(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	deadline := time.Now().Add(ScanInterval / 2) // well before the periodic scan
-	for {
-		if _, err := os.Stat(flag); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("a/run was not started on inotify's news")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitFor(t, ScanInterval/2, "a/run started on inotify's news, before the periodic scan", func() (bool, error) {
+		_, err := os.Stat(flag)
+		return err == nil, err
+	})
 	s.Rescan() // forgets "gone"
 }
