@@ -568,6 +568,11 @@ func TestSvscanRemovingServices(t *testing.T) {
 	waitUp(t, dir, "x/log")
 	yPid := waitUp(t, dir, "y")
 	waitUp(t, dir, "z")
+	// Up is counted from the fork: the scripts may not have run yet.
+	waitFor(t, patience, "x/run and x/log/run to record their pids", func() (bool, error) {
+		return len(readLines(t, filepath.Join(dir, "x", "pids"))) == 1 &&
+			len(readLines(t, filepath.Join(dir, "x", "log", "pids"))) == 1, nil
+	})
 
 	must(t, os.Rename(filepath.Join(dir, "x"), filepath.Join(dir, ".x")))
 	(cmd{Dir: dir}).run(t, "svc", "-dx", ".x", ".x/log")
