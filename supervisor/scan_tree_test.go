@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"fmt"
 	"syscall"
 	"testing"
 	"time"
@@ -8,13 +9,19 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"golang.org/x/sys/unix"
+
+	"gotools/applets/message"
 )
 
 var treeOpts = cmp.Options{
 	cmp.AllowUnexported(tree{}, treeSlot{}, treeMember{}, memberKey{}, fileID{}),
 	cmp.AllowUnexported(effOpen{}, effLookRun{}, effPair{}, effStart{}, effWarn{}, effShutdown{},
 		effLeaveWhenDown{}, effCloseWriter{}, effDrop{}, effSignalGroup{}),
-	cmpopts.EquateErrors(),
+	// Errors are equal when they print the same: program, level and text.
+	cmp.Comparer(func(a, b error) bool {
+		return a == b || a != nil && b != nil &&
+			message.Lines("svscan", message.Warning, a) == message.Lines("svscan", message.Warning, b)
+	}),
 	cmpopts.EquateEmpty(),
 }
 
@@ -83,7 +90,7 @@ func TestTreeSteps(t *testing.T) {
 		{"tick: a scan", func() *tree { return treeWith() }, now, evTick{}, nil, []treeEffect{effScan{}}},
 		{"tick while draining: no scan", func() *tree { return draining(treeWith(plainSlot(1))) }, now, evTick{}, nil, nil},
 		{"directory unreadable: warning", func() *tree { return treeWith() }, now, evScanFailed{unix.EACCES},
-			nil, []treeEffect{effWarn{unix.EACCES}}},
+			nil, []treeEffect{effWarn{fmt.Errorf("unable to read directory: %w", unix.EACCES)}}},
 		{"scan begins: nothing seen yet", func() *tree { return treeWith(plainSlot(1), waitingSlot(2)) }, now, evScanBegin{},
 			func(t *tree) { t.slots[idOf(1)].seen, t.slots[idOf(2)].seen = false, false }, nil},
 		{"scan ends: a gone slot with nothing running is dropped", func() *tree {
@@ -97,11 +104,11 @@ func TestTreeSteps(t *testing.T) {
 		{"entry: dot name", func() *tree { return treeWith() }, now, evEntry{name: ".x", id: idOf(1), dir: true}, nil, nil},
 		{"entry: not a directory", func() *tree { return treeWith() }, now, evEntry{name: "f", id: idOf(1)}, nil, nil},
 		{"entry: stat fails", func() *tree { return treeWith() }, now, evEntry{name: "l", err: unix.ENOENT},
-			nil, []treeEffect{effWarn{unix.ENOENT}}},
+			nil, []treeEffect{effWarn{fmt.Errorf("unable to stat l: %w", unix.ENOENT)}}},
 		{"eager entry: gone again, no news", func() *tree { return treeWith() }, now, evEntry{name: "l", err: unix.ENOENT, eager: true},
 			nil, nil},
 		{"eager entry: symlink loop", func() *tree { return treeWith() }, now, evEntry{name: "l", err: unix.ELOOP, eager: true},
-			nil, []treeEffect{effWarn{unix.ELOOP}}},
+			nil, []treeEffect{effWarn{fmt.Errorf("unable to stat l: %w", unix.ELOOP)}}},
 		{"entry: new directory is opened", func() *tree { return treeWith() }, now, evEntry{name: "s1", id: idOf(1), dir: true},
 			nil, []treeEffect{effOpen{"s1", idOf(1), false}}},
 		{"entry: supervised slot, nothing to do", func() *tree { return treeWith(loggedSlot(1)) }, now,
