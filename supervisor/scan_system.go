@@ -116,25 +116,29 @@ func (o *osTree) hasRun(k memberKey, eager bool) bool {
 	if m == nil {
 		return false
 	}
-	fd := int(m.dir.Fd())
-	var err error
-	if eager {
-		err = unix.Faccessat(fd, "run", unix.X_OK, unix.AT_EACCESS)
-	} else {
-		var st unix.Stat_t
-		err = unix.Fstatat(fd, "run", &st, 0)
-	}
-	if err == nil {
-		o.unwatch(m)
-		return true
-	}
-	if m.wd == 0 && o.watch != nil {
+	present := runThere(m.dir, eager)
+	if !present && m.wd == 0 && o.watch != nil {
 		if wd, err := o.watch.add(m.dir, serviceDirEvents); err == nil {
 			m.wd = wd
 			o.waiting[wd] = k
+			// ./run may have appeared before the watch: look again.
+			present = runThere(m.dir, eager)
 		}
 	}
-	return false
+	if present {
+		o.unwatch(m)
+	}
+	return present
+}
+
+// runThere reports whether dir has a ./run: an executable one, when eager.
+func runThere(dir *os.File, eager bool) bool {
+	fd := int(dir.Fd())
+	if eager {
+		return unix.Faccessat(fd, "run", unix.X_OK, unix.AT_EACCESS) == nil
+	}
+	var st unix.Stat_t
+	return unix.Fstatat(fd, "run", &st, 0) == nil
 }
 
 func (o *osTree) unwatch(m *member) {
