@@ -39,7 +39,10 @@ type (
 		key       memberKey
 		essential bool // its directory holds a file named essential
 	}
-	evServiceEnded  struct{ key memberKey }
+	evServiceEnded struct { // err: Run gave up on a supervise/lock someone else holds
+		key memberKey
+		err error
+	}
 	evCommandExited struct{ status syscall.WaitStatus }
 	evStopRequested struct{ sig syscall.Signal } // TERM, INT or QUIT to svscan
 	evForward       struct{ sig syscall.Signal } // USR1 or USR2 to svscan

@@ -109,7 +109,7 @@ func (f *fakeSystem) end(k memberKey) {
 	f.mu.Unlock()
 	if post != nil {
 		post(evRunExited{k, 100, syscall.WaitStatus(syscall.SIGTERM)})
-		post(evServiceEnded{k})
+		post(evServiceEnded{k, nil})
 	}
 }
 
@@ -243,7 +243,7 @@ func TestScannerEssentialStopsTheTree(t *testing.T) {
 		post := f.posts[mainOf(1)]
 		post(evRunExited{mainOf(1), 100, exitCode3})
 		post(evStoppedForGood{mainOf(1), true})
-		post(evServiceEnded{mainOf(1)})
+		post(evServiceEnded{mainOf(1), nil})
 		if got, want := <-done, (Ending{Essential: "e", Status: exitCode3}); got != want {
 			t.Errorf("ending %+v, want %+v", got, want)
 		}

@@ -44,8 +44,8 @@ func (o *osTree) start(k memberKey, name string, post func(treeEvent)) error {
 	}
 	m.svc = svc
 	go func() {
-		svc.Run()
-		post(evServiceEnded{k})
+		err := svc.Run()
+		post(evServiceEnded{k, err})
 	}()
 	return nil
 }

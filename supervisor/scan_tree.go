@@ -141,7 +141,7 @@ func (t *tree) step(now time.Time, ev treeEvent) []treeEffect {
 			effs = t.shutdown(now, syscall.SIGTERM)
 		}
 	case evServiceEnded:
-		effs = t.serviceEnded(ev.key)
+		effs = t.serviceEnded(ev.key, ev.err)
 	case evCommandStarted:
 		t.pid, t.err = ev.pid, ev.err
 		if ev.err != nil {
@@ -346,19 +346,24 @@ func stopGroup(pgid int) []treeEffect {
 }
 
 // serviceEnded: a member's Run has returned, after svc -x or during a
-// shutdown. Outside a shutdown the next scan supervises it again if its
-// directory is still in the scan directory (COMPAT §13.10).
-func (t *tree) serviceEnded(k memberKey) []treeEffect {
+// shutdown, or because the supervise/lock it waited for stayed taken (err).
+// Outside a shutdown the next scan supervises it again if its directory is
+// still in the scan directory (docs/differences.md).
+func (t *tree) serviceEnded(k memberKey, err error) []treeEffect {
 	m := t.member(k)
 	if m == nil || !m.running {
 		return nil
 	}
 	m.running = false
 	t.running--
-	if k.log || t.phase == treeRunning {
-		return nil
+	var effs []treeEffect
+	if err != nil {
+		effs = append(effs, effWarn{superviseFatal(err)})
 	}
-	return t.closeWriter(t.slots[k.id])
+	if k.log || t.phase == treeRunning {
+		return effs
+	}
+	return append(effs, t.closeWriter(t.slots[k.id])...)
 }
 
 func (t *tree) closeWriter(sl *treeSlot) []treeEffect {

@@ -101,7 +101,7 @@ func (d *treeDriver) external() treeEvent {
 			return evStoppedForGood{d.randomKey(), d.oneIn(3)}
 		case 5, 6: // only what runs ends
 			if k, ok := d.runningMember(); ok {
-				return evServiceEnded{k}
+				return evServiceEnded{k, nil}
 			}
 		case 7:
 			if d.tree.pid != 0 {
@@ -237,7 +237,7 @@ func TestTreeRandomEvents(t *testing.T) {
 		for d.tree.phase != treeDone {
 			switch k, ok := d.runningMember(); {
 			case ok:
-				d.feed(evServiceEnded{k})
+				d.feed(evServiceEnded{k, nil})
 			case d.tree.pid != 0:
 				d.feed(evCommandExited{0})
 			default:

@@ -216,20 +216,24 @@ func TestTreeSteps(t *testing.T) {
 		{"essential while draining: nothing", func() *tree { return draining(treeWith(plainSlot(1))) }, now,
 			evStoppedForGood{mainOf(1), true}, nil, nil},
 		{"ended (svc -x): supervised again at the next scan", func() *tree { return treeWith(loggedSlot(1)) }, now,
-			evServiceEnded{mainOf(1)},
+			evServiceEnded{mainOf(1), nil},
 			func(t *tree) { t.running--; t.slots[idOf(1)].main.running = false }, nil},
 		{"main ended while draining: the logger's pipe is closed", func() *tree { return draining(treeWith(loggedSlot(1))) }, now,
-			evServiceEnded{mainOf(1)},
+			evServiceEnded{mainOf(1), nil},
 			func(t *tree) { t.running--; t.slots[idOf(1)].main.running, t.slots[idOf(1)].writer = false, false },
 			[]treeEffect{effCloseWriter{idOf(1)}}},
 		{"unlogged main ended while draining: the tree is done", func() *tree { return draining(treeWith(plainSlot(1))) }, now,
-			evServiceEnded{mainOf(1)},
+			evServiceEnded{mainOf(1), nil},
 			func(t *tree) { t.running--; t.slots[idOf(1)].main.running, t.phase = false, treeDone }, nil},
-		{"ended twice", func() *tree { return treeWith(waitingSlot(1)) }, now, evServiceEnded{mainOf(1)}, nil, nil},
+		{"lock still taken: warning, supervised again at the next scan", func() *tree { return treeWith(plainSlot(1)) }, now,
+			evServiceEnded{mainOf(1), errLocked},
+			func(t *tree) { t.running--; t.slots[idOf(1)].main.running = false },
+			[]treeEffect{effWarn{superviseFatal(errLocked)}}},
+		{"ended twice", func() *tree { return treeWith(waitingSlot(1)) }, now, evServiceEnded{mainOf(1), nil}, nil, nil},
 		{"PID 1, everything ended: sweeping", func() *tree {
 			return withTree(draining(treeWith(withSlot(loggedSlot(1), func(sl *treeSlot) { sl.main.running, sl.writer = false, false }))),
 				func(t *tree) { t.init = true })
-		}, now, evServiceEnded{logOf(1)},
+		}, now, evServiceEnded{logOf(1), nil},
 			func(t *tree) {
 				t.running--
 				t.slots[idOf(1)].log.running = false
@@ -238,7 +242,7 @@ func TestTreeSteps(t *testing.T) {
 			[]treeEffect{effSweep{}}},
 		{"PID 1, everything ended after the deadline: sweep and SIGKILL", func() *tree {
 			return withTree(draining(treeWith(plainSlot(1))), func(t *tree) { t.init, t.passed = true, true })
-		}, late, evServiceEnded{mainOf(1)},
+		}, late, evServiceEnded{mainOf(1), nil},
 			func(t *tree) { t.running--; t.slots[idOf(1)].main.running, t.phase = false, treeDone },
 			[]treeEffect{effSweep{}, effKillAll{}}},
 
