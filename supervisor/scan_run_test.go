@@ -23,8 +23,9 @@ type fakeSystem struct {
 	t0       time.Time
 	dirs     []string
 	logged   map[string]bool
-	stubborn bool // loggers do not end at end of input
-	left     int  // stragglers polls that still find someone
+	stubborn bool  // loggers do not end at end of input
+	readErr  error // what reading the directory fails with
+	left     int   // stragglers polls that still find someone
 	calls    []string
 	posts    map[memberKey]func(treeEvent)
 	names    map[fileID]string
@@ -58,7 +59,7 @@ func (f *fakeSystem) label(k memberKey) string {
 	return f.names[k.id]
 }
 
-func (f *fakeSystem) readNames() ([]string, error) { return f.dirs, nil }
+func (f *fakeSystem) readNames() ([]string, error) { return f.dirs, f.readErr }
 
 func (f *fakeSystem) stat(name string) (fileID, bool, error) {
 	for i, d := range f.dirs {
@@ -212,6 +213,30 @@ func TestScannerRunsTheTree(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestScannerUnreadableDirectory: each scan that cannot read the directory
+// warns, and the tree goes on.
+func TestScannerUnreadableDirectory(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeSystem("a")
+		f.readErr = syscall.EACCES
+		var warned []string
+		s := newScanner(ScanConfig{StopTimeout: DefaultStopTimeout, Warn: func(err error) { warned = append(warned, err.Error()) }}, f, f)
+		done := make(chan struct{})
+		go func() {
+			s.Run()
+			close(done)
+		}()
+		time.Sleep(ScanInterval)
+		synctest.Wait()
+		s.Shutdown(syscall.SIGTERM)
+		<-done
+		want := []string{"unable to read directory: permission denied", "unable to read directory: permission denied"}
+		if diff := cmp.Diff(want, warned); diff != "" {
+			t.Errorf("warnings (-want +got)\n%s", diff)
+		}
+	})
 }
 
 // TestScannerSweepEndsAtDeadline: stragglers that never leave get

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -32,8 +33,11 @@ func osTreeOn(t *testing.T, dirs ...string) (*osTree, string) {
 }
 
 func TestOSTreeOpensAndPairs(t *testing.T) {
-	o, dir := osTreeOn(t, "a", "a/log", "b")
+	o, dir := osTreeOn(t, "a", "a/log", "b", "loop")
 	if err := os.WriteFile(filepath.Join(dir, "b", "log"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("log", filepath.Join(dir, "loop", "log")); err != nil {
 		t.Fatal(err)
 	}
 	idA, isDir, err := o.stat("a")
@@ -58,6 +62,14 @@ func TestOSTreeOpensAndPairs(t *testing.T) {
 	}
 	if logged, err := o.pair(idB, "b"); logged || err != nil {
 		t.Errorf("pair(b) = %v, %v; want no logger (b/log is a file)", logged, err)
+	}
+	idLoop, _, _ := o.stat("loop")
+	if err := o.open("loop", idLoop); err != nil {
+		t.Fatal(err)
+	}
+	if logged, err := o.pair(idLoop, "loop"); logged || !errors.Is(err, unix.ELOOP) ||
+		!strings.HasPrefix(err.Error(), "unable to stat loop/log: ") {
+		t.Errorf("pair(loop) = %v, %v; want unable to stat loop/log: ELOOP", logged, err)
 	}
 	if logged, err := o.pair(fileID{}, "gone"); logged || err != nil {
 		t.Errorf("pair(gone) = %v, %v", logged, err)
@@ -165,5 +177,18 @@ func TestTreePhaseString(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"running", "draining", "sweeping", "done"}, got); diff != "" {
 		t.Errorf("(-want +got)\n%s", diff)
+	}
+}
+
+func TestForegroundTerminal(t *testing.T) {
+	f, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, file := range []*os.File{nil, f} {
+		if _, ok := foregroundTerminal(file); ok {
+			t.Errorf("foregroundTerminal(%v) = true, want false for no terminal", file)
+		}
 	}
 }
