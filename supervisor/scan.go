@@ -17,7 +17,7 @@ type ScanConfig struct {
 	// relative to it.
 	Dir *os.File
 	// Stdin, Stdout and Stderr are the descriptors 0.76 hands to every
-	// supervise (COMPAT §4.1 table): a logged service's stdout and its
+	// supervise (docs/svscan.md): a logged service's stdout and its
 	// logger's stdin are the slot's pipe instead.
 	Stdin, Stdout, Stderr *os.File
 	Env                   []string
@@ -52,7 +52,7 @@ type Ending struct {
 }
 
 // Scanner is svscan: it supervises every service directory of the scan
-// directory, each as a Service inside this process (DESIGN.md decision 1),
+// directory, each as a Service inside this process (docs/design.md),
 // with a NAME/log directory as a second Service reading NAME's output
 // through a pipe the scanner owns.
 //
@@ -149,7 +149,7 @@ func (s *Scanner) Rescan() {
 	}
 }
 
-// Shutdown asks for the orderly stop of COMPAT §13.2: every main service
+// Shutdown asks for the orderly stop of docs/svscan.md: every main service
 // gets d and x at once; a logger is left to read its pipe to the end once
 // its main service is down; at the stop deadline whatever still runs gets
 // TERM (mains get SIGKILL there, loggers loggerStopTimeout later). sig is
@@ -287,7 +287,7 @@ func (s *Scanner) report(err error) {
 	}
 }
 
-// scan reads the whole scan directory (COMPAT §4.1) and tells the tree
+// scan reads the whole scan directory (docs/svscan.md) and tells the tree
 // what it holds.
 func (s *Scanner) scan() {
 	names, err := s.fs.readNames()

@@ -9,7 +9,7 @@ import (
 )
 
 // Command is svscan's foreground command (`svscan DIR -- COMMAND`,
-// COMPAT §13.13): the `docker run IMAGE COMMAND` case. It runs with
+// docs/svscan.md): the `docker run IMAGE COMMAND` case. It runs with
 // Stdin, the scanner's Stdout and Stderr and its environment, in svscan's
 // working directory, in a process group of its own; when it exits the
 // tree is shut down and svscan exits with its status.

@@ -34,7 +34,7 @@ const sweepPoll = 10 * time.Millisecond
 // stat saw any more: the next scan sees the new one.
 var errReplaced = errors.New("replaced since it was stat'ed")
 
-// tree is the state of svscan (COMPAT §4.1, §13.2, §13.10): its slots and
+// tree is the state of svscan (docs/svscan.md, docs/differences.md): its slots and
 // how far the shutdown has gone. It is pure: step changes it and returns
 // effects, and only the scanner's Run goroutine calls it. Deadlines are
 // absolute times kept in the state (deadline).
@@ -63,7 +63,7 @@ type treeSlot struct {
 	name string // the name it was last seen under
 	seen bool   // seen by the current full scan
 	// paired is set once ./run exists and the log pairing is decided;
-	// before that the slot only waits for ./run (COMPAT §13.7).
+	// before that the slot only waits for ./run (docs/differences.md).
 	paired bool
 	logged bool // it has a logger and a log pipe
 	// writer: svscan's write end of the log pipe is open. It is closed at
@@ -170,7 +170,7 @@ func (t *tree) step(now time.Time, ev treeEvent) []treeEffect {
 	return append(effs, t.settle(now)...)
 }
 
-// entry decides what a scan does with one directory entry (COMPAT §4.1).
+// entry decides what a scan does with one directory entry (docs/svscan.md).
 // From inotify (eager) an entry that has vanished again is no news.
 func (t *tree) entry(ev evEntry) []treeEffect {
 	if t.phase != treeRunning {
@@ -202,7 +202,7 @@ const (
 )
 
 // classify decides from an entry's name and the result of stat (which
-// follows symlinks) what a scan does with it (COMPAT §4.1).
+// follows symlinks) what a scan does with it (docs/svscan.md).
 func classify(name string, dir bool, err error) entryKind {
 	switch {
 	case name == "" || name[0] == '.':
@@ -294,7 +294,7 @@ func (t *tree) runLooked(ev evRunLooked) []treeEffect {
 }
 
 // paired records whether the slot has a logger: NAME/log must be a
-// directory (COMPAT §13.6; 0.76 pairs any file type). It is decided once:
+// directory (docs/differences.md; 0.76 pairs any file type). It is decided once:
 // creating or removing NAME/log later changes nothing for this slot.
 func (t *tree) paired(ev evPaired) []treeEffect {
 	sl := t.slots[ev.id]
@@ -407,7 +407,7 @@ func (t *tree) commandExited(now time.Time, status syscall.WaitStatus) []treeEff
 	return append(effs, t.shutdown(now, syscall.SIGTERM)...)
 }
 
-// shutdown begins the orderly stop of COMPAT §13.2: every main service
+// shutdown begins the orderly stop of docs/svscan.md: every main service
 // gets d and x at once; a logger is left to read its pipe to the end once
 // its main service is down (its write end is closed then); the foreground
 // command's process group gets sig, then CONT.
