@@ -39,7 +39,12 @@ type superviseFiles struct {
 	// reads never see end of input (0.76 holds a second, write-only
 	// descriptor for that; one descriptor fewer per service under svscan).
 	control *os.File
-	ok      int
+	// controlPolled says control is not a FIFO (a regular file, or a
+	// symlink to a device such as /dev/zero): such a file is always
+	// readable, so it is read once per controlPollInterval instead of as
+	// fast as the kernel answers (readControl).
+	controlPolled bool
+	ok            int
 }
 
 // makeSuperviseDir creates DIR/supervise (0700). As Debian's supervise does,
@@ -90,6 +95,8 @@ func lockSupervise(dirfd int, name string) (*superviseFiles, error) {
 		files.close()
 		return nil, fmt.Errorf("unable to write %s/supervise/control: %w", name, err)
 	}
+	var st unix.Stat_t
+	files.controlPolled = unix.Fstat(rw, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO
 	files.control = os.NewFile(uintptr(rw), name+"/supervise/control")
 	return files, nil
 }
