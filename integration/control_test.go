@@ -70,3 +70,37 @@ func appendTo(t *testing.T, path, s string) {
 		t.Fatal(fmt.Errorf("appending to %s: %w", path, err))
 	}
 }
+
+// TestStatusNewPlantedAsSymlink: supervise/status.new and xstatus.new
+// planted as symlinks to files outside are replaced, not written through
+// (0.76 overwrites the target), and status and xstatus are still written.
+func TestStatusNewPlantedAsSymlink(t *testing.T) {
+	requireDebian(t, "svok", "svstat")
+	parent := serviceTree(t, map[string]string{"run*": sleeperRun})
+	must(t, os.Mkdir(filepath.Join(parent, "sv/supervise"), 0o700))
+	outside := t.TempDir()
+	const content = "precious\n"
+	for _, name := range []string{"status", "xstatus"} {
+		target := filepath.Join(outside, name)
+		must(t, os.WriteFile(target, []byte(content), 0o644))
+		must(t, os.Symlink(target, filepath.Join(parent, "sv/supervise", name+".new")))
+	}
+	b := superviseSv(t, binDir, parent)
+	waitSvstat(t, parent, "sv: up (pid N) N seconds\n")
+	pid := statusPid(t, parent)
+	waitFor(t, "xstatus with the pid", func() (bool, error) {
+		x := xstatus(t, filepath.Join(parent, "sv"))
+		return x["pid"] == fmt.Sprint(pid), fmt.Errorf("xstatus %v", x)
+	})
+	for _, name := range []string{"status", "xstatus"} {
+		if got, _ := os.ReadFile(filepath.Join(outside, name)); string(got) != content {
+			t.Errorf("%s.new's target was overwritten: %q", name, got)
+		}
+		if fi, err := os.Lstat(filepath.Join(parent, "sv/supervise", name)); err != nil || !fi.Mode().IsRegular() {
+			t.Errorf("supervise/%s: %v, %v", name, fi, err)
+		}
+	}
+	if s := b.Stderr.String(); s != "" {
+		t.Errorf("supervise stderr: %q", s)
+	}
+}

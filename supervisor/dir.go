@@ -129,11 +129,22 @@ func (f *superviseFiles) close() {
 var errPartialWrite = errors.New("partial write")
 
 // writeStatusFile replaces DIR/supervise/NAME with data the way 0.76 writes
-// status: NAME.new (O_TRUNC, 0644 before umask), then rename. Errors are
-// 0.76's warning texts.
+// status: NAME.new (0644 before umask), then rename. Errors are 0.76's
+// warning texts.
+//
+// Unlike 0.76's open_trunc, NAME.new is always a file created here: were it
+// opened as found, a symlink (or hard link) planted under that name would
+// have its target overwritten. Whatever is there (normally nothing: the
+// last write renamed it away) is removed first.
 func writeStatusFile(dirfd int, dir, name string, data []byte) error {
 	tmp := "supervise/" + name + ".new"
-	fd, err := unix.Openat(dirfd, tmp, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_TRUNC|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
+	const create = unix.O_WRONLY | unix.O_NONBLOCK | unix.O_CREAT | unix.O_EXCL | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	fd, err := unix.Openat(dirfd, tmp, create, 0o644)
+	if err == unix.EEXIST {
+		if err = unix.Unlinkat(dirfd, tmp, 0); err == nil {
+			fd, err = unix.Openat(dirfd, tmp, create, 0o644)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("unable to open %s/%s: %w", dir, tmp, err)
 	}
