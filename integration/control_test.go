@@ -15,9 +15,9 @@ import (
 // TestControlNotAFifo: under one svscan, a service whose supervise/control
 // is a symlink to /dev/zero and one whose control is a regular file cost
 // the tree little CPU (0.76 spins at 100 % of a core on either), each gets
-// one warning naming its directory, bytes appended to the regular file are
-// obeyed (as in 0.76), and a normal service of the same tree still obeys
-// svc.
+// one warning naming its directory, svc's first command and the bytes
+// appended to the regular file are obeyed (as in 0.76), and a normal
+// service of the same tree still obeys svc.
 func TestControlNotAFifo(t *testing.T) {
 	base := t.TempDir()
 	for _, name := range []string{"zero", "file", "good"} {
@@ -42,8 +42,14 @@ func TestControlNotAFifo(t *testing.T) {
 		t.Errorf("svscan used %.0f%% of a core over %v with a control on /dev/zero (want < 20%%)", used*100, window)
 	}
 
-	appendTo(t, filepath.Join(base, "file/supervise/control"), "d")
+	// svc writes at the start of the file: the first command gets through,
+	// as with 0.76; later ones only when appended.
+	if r := (cmd{Dir: base}).run(t, "svc", "-d", "file"); r.Code != 0 {
+		t.Fatalf("svc -d file: %v", r)
+	}
 	waitLine(t, base, "file", "file: down N seconds, normally up")
+	appendTo(t, filepath.Join(base, "file/supervise/control"), "u")
+	waitUp(t, base, "file")
 	if r := (cmd{Dir: base}).run(t, "svc", "-d", "good"); r.Code != 0 {
 		t.Fatalf("svc -d good: %v", r)
 	}
