@@ -151,9 +151,9 @@ var pid1Signals = []os.Signal{
 }
 
 // svscan runs the tree; sigs already receives TERM, INT, QUIT, HUP and
-// PIPE (earlysignal). SIGPIPE is caught (and dropped) rather than ignored, which children
-// would inherit: a reader of our stderr that goes away must not kill the
-// whole tree.
+// PIPE (earlysignal). SIGPIPE is caught (and dropped) rather than ignored,
+// which children would inherit: a reader of our stderr that goes away must
+// not kill the whole tree.
 func svscan(p *Proc, dir string, stopTimeout time.Duration, command *supervisor.Command, sigs chan os.Signal) error {
 	// The reaper and the other signal handlers come next: a PID 1
 	// ignores every signal it has no handler for.
