@@ -86,3 +86,11 @@ func superviseFatal(p *Proc, err error) error {
 	}
 	return p.Fatal(ExitTemporary, Errstr(err), nil)
 }
+
+// runBarrier is the start barrier of supervisor/barrier.go, which a
+// supervisor runs as "supervise-start": it execs the service's ./run or
+// ./finish once the supervisor has recorded its pid. Hidden: it is not a
+// program for people.
+func runBarrier(p *Proc, args []string) error {
+	return Exit(supervisor.RunBarrier(args))
+}

@@ -245,6 +245,11 @@ func (s *Service) handle(ev any) {
 			if s.sp.hasFinish() {
 				next = s.startProg(finishProg, "finish", fmt.Sprint(e.code), fmt.Sprint(e.signal))
 			}
+		case release:
+			next = evReleased{e.pid}
+			if err := s.sp.release(e.pid); err != nil {
+				next = evExecFailed{e.pid, &StartError{Path: s.cfg.Name + "/" + e.file, Err: err}}
+			}
 		case kill:
 			s.sp.signal(e.pid, e.sig)
 		case announce:
