@@ -69,9 +69,9 @@ type (
 		pid int
 		err error
 	}
-	evReady       struct{ pid int }   // ./run wrote a newline to its notification fd
-	evWake        struct{}            // start-up, or the deadline passed
-	evShutdown    struct{}            // stop for shutdown: dx, then SIGKILL at the stop deadline
+	evReady    struct{ pid int } // ./run wrote a newline to its notification fd
+	evWake     struct{}          // start-up, or the deadline passed
+	evShutdown struct{}          // stop for shutdown: dx, then SIGKILL at the stop deadline
 )
 
 // Effects the executor carries out, in order.
@@ -89,8 +89,8 @@ type (
 		pid  int
 		file string
 	}
-	warn     struct{ err error }
-	notify   struct{ ev Event }
+	warn   struct{ err error }
+	notify struct{ ev Event }
 )
 
 type effect any
