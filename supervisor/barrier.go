@@ -95,19 +95,23 @@ type heldChild struct {
 	pid     int
 	release int      // write end of the release pipe
 	report  *os.File // read end of the report pipe (in the poller)
+	token   chan struct{}
 }
 
 // startHeld starts argv0 with argv and attr behind the barrier, through
 // the reaper. The child's descriptors are attr.Files, then the two pipe
 // ends the barrier uses, which it closes before it execs argv0.
 func startHeld(r *Reaper, argv0 string, argv []string, attr *syscall.ProcAttr, exits chan<- Exit) (*heldChild, error) {
+	r.held <- struct{}{}
 	var rel, rep [2]int
 	if err := unix.Pipe2(rel[:], unix.O_CLOEXEC); err != nil {
+		<-r.held
 		return nil, err
 	}
 	if err := unix.Pipe2(rep[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
 		unix.Close(rel[0])
 		unix.Close(rel[1])
+		<-r.held
 		return nil, err
 	}
 	closed := 0
@@ -126,15 +130,19 @@ func startHeld(r *Reaper, argv0 string, argv []string, attr *syscall.ProcAttr, e
 	if err != nil {
 		unix.Close(rel[1])
 		unix.Close(rep[0])
+		<-r.held
 		return nil, err
 	}
-	return &heldChild{pid: pid, release: rel[1], report: os.NewFile(uintptr(rep[0]), "barrier report")}, nil
+	return &heldChild{pid: pid, release: rel[1], report: os.NewFile(uintptr(rep[0]), "barrier report"), token: r.held}, nil
 }
 
 // let releases the child and waits until it has exec'd its program (nil)
 // or failed to (exec's errno).
 func (h *heldChild) let() error {
-	defer h.report.Close()
+	defer func() {
+		h.report.Close()
+		<-h.token
+	}()
 	_, err := unix.Write(h.release, []byte{1})
 	unix.Close(h.release)
 	if err != nil {
