@@ -297,6 +297,10 @@ func TestSvscanAdoptsOnlyItsOwn(t *testing.T) {
 	c := cmd{Dir: base, MountProc: true}
 	tree := &scanTree{c.startIsolated(t, "/bin/sh", "-c", svscanLoopInit, "sh", "s"), dir, false}
 	xPid := waitUp(t, dir, "x")
+	// The status names ./run before it runs: wait for its own record.
+	waitFor(t, "x's ./run", func() (bool, error) {
+		return slices.Equal(readLines(t, filepath.Join(x, "pids")), []string{strconv.Itoa(xPid)}), nil
+	})
 
 	// cp -a while x runs, then mv into the scan directory.
 	copied := filepath.Join(base, "y")
