@@ -365,3 +365,44 @@ func TestSvscanAdoptsOnlyItsOwn(t *testing.T) {
 		t.Errorf("x started %d times, want once: %q", len(got), got)
 	}
 }
+
+// TestSvscanAdoptsFinish: svscan killed while a service's ./finish runs;
+// the next svscan adopts the ./finish (xstatus keeps its pid) and starts
+// ./run only once it has exited, as the dead svscan would have.
+func TestSvscanAdoptsFinish(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "s")
+	sv := writeService(t, dir, "x", "#!/bin/sh\necho run >> events\nexec sleep 1000000\n", "")
+	must(t, os.WriteFile(filepath.Join(sv, "finish"),
+		[]byte("#!/bin/sh\necho finish >> events\nwhile [ ! -e release ]; do sleep 0.01; done\necho finish-done >> events\n"), 0o755))
+	c := cmd{Dir: base, MountProc: true}
+	tree := &scanTree{c.startIsolated(t, "/bin/sh", "-c", svscanLoopInit, "sh", "s"), dir, false}
+	waitUp(t, dir, "x")
+	(cmd{Dir: dir}).run(t, "svc", "-k", "x")
+	var finishPid string
+	waitFor(t, "./finish running", func() (bool, error) {
+		x := xstatus(t, sv)
+		finishPid = x["pid"]
+		return x["state"] == "finishing" && slices.Contains(readLines(t, filepath.Join(sv, "events")), "finish"), fmt.Errorf("xstatus %v", x)
+	})
+	before := inode(filepath.Join(sv, "supervise", "status"))
+	old := tree.svscanPid(t)
+	must(t, syscall.Kill(old, syscall.SIGKILL))
+	waitFor(t, "the next svscan's first record", func() (bool, error) {
+		return tree.svscanPid(t) != old && inode(filepath.Join(sv, "supervise", "status")) != before, nil
+	})
+	waitFor(t, "x adopted while finishing", func() (bool, error) {
+		x := xstatus(t, sv)
+		if x["state"] == "up" {
+			t.Fatalf("./run started while the old ./finish runs: %v", x)
+		}
+		return x["state"] == "finishing" && x["pid"] == finishPid, fmt.Errorf("xstatus %v", x)
+	})
+	must(t, os.WriteFile(filepath.Join(sv, "release"), nil, 0o644))
+	waitFor(t, "./run again", func() (bool, error) {
+		return len(readLines(t, filepath.Join(sv, "events"))) == 4, nil
+	})
+	if got, want := readLines(t, filepath.Join(sv, "events")), []string{"run", "finish", "finish-done", "run"}; !slices.Equal(got, want) {
+		t.Errorf("events %q, want %q", got, want)
+	}
+}
