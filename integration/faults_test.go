@@ -406,3 +406,56 @@ func TestSvscanAdoptsFinish(t *testing.T) {
 		t.Errorf("events %q, want %q", got, want)
 	}
 }
+
+// TestSuperviseKill9AtAnyInstant: supervise killed with SIGKILL at random
+// moments, half of them a few ms after svc -k (while it starts ./run
+// again): the next supervise adopts the ./run that runs, so there is
+// never a second one, and svstat shows the one that runs.
+func TestSuperviseKill9AtAnyInstant(t *testing.T) {
+	base := t.TempDir()
+	sv := writeService(t, base, "sv", "#!/bin/sh\necho $$ >> pids\nexec sleep 1000000\n", "")
+	const loop = `while :; do supervise sv; [ -e stop ] && exec sleep 1000000; done`
+	b := (cmd{Dir: base, MountProc: true}).startIsolated(t, "/bin/sh", "-c", loop)
+	supervisePid := func() int {
+		t.Helper()
+		var pid int
+		waitFor(t, "supervise", func() (bool, error) {
+			for _, p := range nsProcs(t, b.innerPid(t)) {
+				if p.Name == "supervise" && p.State != "Z" {
+					pid = p.Pid
+					return true, nil
+				}
+			}
+			return false, nil
+		})
+		return pid
+	}
+	settle := func(kill int) {
+		t.Helper()
+		waitFor(t, fmt.Sprintf("one ./run, supervised, after kill %d", kill), func() (bool, error) {
+			var sleeps []int
+			for _, p := range nsProcs(t, b.innerPid(t)) {
+				if p.Name == "sleep" && p.State != "Z" {
+					sleeps = append(sleeps, p.NSpid)
+				}
+			}
+			pid, err := upPid(t, base, "sv")
+			return len(sleeps) == 1 && pid == sleeps[0], fmt.Errorf("running %v, svstat pid %d (%v)", sleeps, pid, err)
+		})
+	}
+	settle(0)
+	for kill := 1; kill <= 30; kill++ {
+		old := supervisePid()
+		if kill%2 == 0 {
+			(cmd{Dir: base}).run(t, "svc", "-k", "sv")
+			pause(10 * time.Millisecond)
+		}
+		if err := syscall.Kill(old, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "a new supervise", func() (bool, error) { return supervisePid() != old, nil })
+		settle(kill)
+	}
+	starts := len(readLines(t, filepath.Join(sv, "pids")))
+	t.Logf("30 kills of supervise: %d starts of ./run (15 svc -k)", starts)
+}
