@@ -14,7 +14,7 @@ import (
 
 // Adoption: a supervisor that died (kill -9 of svscan) leaves its ./run
 // (or ./finish) running, and a new supervisor of the same directory must
-// not start a second one (COMPAT §13.10). supervise/xstatus names the
+// not start a second one (docs/svscan.md). supervise/xstatus names the
 // process, written before it ran anything of the service (barrier.go), and
 // names the directory and boot it was written for. When the record is for
 // this very directory and boot, and a process with that pid and that start
