@@ -312,9 +312,10 @@ func TestSvscanAdoptsOnlyItsOwn(t *testing.T) {
 	if yPid == xPid {
 		t.Fatalf("y adopted x's ./run (pid %d)", xPid)
 	}
-	if got := readLines(t, filepath.Join(dir, "y", "pids")); len(got) != 2 || got[1] != strconv.Itoa(yPid) {
-		t.Errorf("y/pids: %q, want x's pid then y's own start", got)
-	}
+	waitFor(t, "y's own ./run", func() (bool, error) {
+		got := readLines(t, filepath.Join(dir, "y", "pids"))
+		return slices.Equal(got, []string{strconv.Itoa(xPid), strconv.Itoa(yPid)}), fmt.Errorf("y/pids: %q, want x's pid then y's own start", got)
+	})
 	(cmd{Dir: dir}).run(t, "svc", "-d", "y")
 	waitLine(t, dir, "y", "y: down N seconds, normally up")
 	if pid, err := upPid(t, dir, "x"); pid != xPid {
@@ -378,6 +379,7 @@ func TestSvscanAdoptsFinish(t *testing.T) {
 	c := cmd{Dir: base, MountProc: true}
 	tree := &scanTree{c.startIsolated(t, "/bin/sh", "-c", svscanLoopInit, "sh", "s"), dir, false}
 	waitUp(t, dir, "x")
+	waitFor(t, "./run", func() (bool, error) { return len(readLines(t, filepath.Join(sv, "events"))) == 1, nil })
 	(cmd{Dir: dir}).run(t, "svc", "-k", "x")
 	var finishPid string
 	waitFor(t, "./finish running", func() (bool, error) {
