@@ -106,3 +106,21 @@ func TestBarrierSupervisorGone(t *testing.T) {
 		t.Error("the program ran without a release")
 	}
 }
+
+// TestBarrierDiedBeforeRelease: a barrier killed before its release makes
+// let fail (EPIPE, no SIGPIPE death of the supervisor); its exit is the
+// reaper's as usual.
+func TestBarrierDiedBeforeRelease(t *testing.T) {
+	exits := make(chan Exit, 1)
+	h := heldShell(t, t.TempDir(), `echo ran > ran`, exits)
+	waitBlocked(t, h.pid)
+	if err := syscall.Kill(h.pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if ex := waitExit(t, exits); ex.Status.Signal() != syscall.SIGKILL {
+		t.Errorf("exit %+v, want SIGKILL", ex)
+	}
+	if err := h.let(); err != syscall.EPIPE {
+		t.Errorf("let: %v, want EPIPE", err)
+	}
+}
