@@ -461,3 +461,34 @@ func TestSuperviseKill9AtAnyInstant(t *testing.T) {
 	starts := len(readLines(t, filepath.Join(sv, "pids")))
 	t.Logf("30 kills of supervise: %d starts of ./run (15 svc -k)", starts)
 }
+
+// TestSvscanWaitsForABusyLock: a supervise/lock still taken when svscan
+// starts (as by a child of a svscan killed a moment ago, between its fork
+// and exec) is tried again soon and quietly: the service is up well
+// before the next full scan (5 s), with no message.
+func TestSvscanWaitsForABusyLock(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "s")
+	sv := writeService(t, dir, "x", sleeperRun, "")
+	must(t, os.Mkdir(filepath.Join(sv, "supervise"), 0o700))
+	lock, err := os.OpenFile(filepath.Join(sv, "supervise", "lock"), os.O_WRONLY|os.O_CREATE, 0o600)
+	must(t, err)
+	defer lock.Close()
+	must(t, syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB))
+	tree := startScan(t, cmd{}, base, "s", true)
+	tree.svscanPid(t)
+	// The lock stays taken for 300 ms of svscan's life (nothing on disk
+	// shows its tries): well within its second of retries, and long after
+	// its first scan on any but a very slow machine (there the test
+	// passes without a retry).
+	time.Sleep(300 * time.Millisecond)
+	lock.Close()
+	freed := time.Now()
+	waitUp(t, dir, "x")
+	if d := time.Since(freed); d > 3*time.Second {
+		t.Errorf("x up %v after the lock was free, want well before the 5-second scan", d)
+	}
+	if s := tree.Stderr.String(); s != "" {
+		t.Errorf("svscan stderr: %q", s)
+	}
+}
