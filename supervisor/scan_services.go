@@ -37,6 +37,7 @@ func (o *osTree) start(k memberKey, name string, post func(treeEvent)) error {
 		Warn:        o.serviceWarn,
 		StopTimeout: stopTimeout,
 		Adopt:       true,
+		WaitLock:    true,
 		Observe:     observer(k, int(m.dir.Fd()), post),
 	})
 	if err != nil {
@@ -44,7 +45,7 @@ func (o *osTree) start(k memberKey, name string, post func(treeEvent)) error {
 	}
 	m.svc = svc
 	go func() {
-		err := svc.Run()
+		err := svc.Run() // a supervise/lock still taken after a moment's wait
 		post(evServiceEnded{k, err})
 	}()
 	return nil
