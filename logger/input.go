@@ -1,0 +1,257 @@
+package logger
+
+import (
+	"bytes"
+	"io"
+	"math"
+
+	"golang.org/x/sys/unix"
+)
+
+// input is where a Logger's bytes come from. Run asks it for bytes, and
+// after writing them out tells it how many of the last ones are still not
+// in every output; an input that can keep bytes until then (a pipe) drops
+// only the others, so that a multilog killed at any instant leaves every
+// byte it has not written in the pipe for the next one.
+type input interface {
+	// wait blocks until read may have new bytes; it returns false when
+	// wake (an eventfd, reset here) fires first. With wake < 0 nothing but
+	// input ends it.
+	wait(wake int) bool
+	// read returns the next bytes, never the same twice; with line set, no
+	// more than up to the first newline. Nothing and no error: wait again.
+	// io.EOF (or another error, taken as the end): end of input.
+	read(line bool) ([]byte, error)
+	// consume drops all bytes read so far but the last held ones.
+	consume(held int)
+	// holdLimit bounds the held bytes of consume: holding more could stop
+	// the input from ever bringing new ones (a full pipe).
+	holdLimit() int
+	close()
+}
+
+// newInput reads fd by peeking into it with tee(2) if it is a pipe (and
+// the kernel can), by read(2) otherwise.
+func newInput(fd int) input {
+	if t := newTeeInput(fd); t != nil {
+		return t
+	}
+	return &readInput{fd: fd, buf: make([]byte, readSize)}
+}
+
+// waitReadable waits until fd is readable (or at end, or broken) and reports
+// whether it is; false means wake fired, or a signal interrupted the wait.
+func waitReadable(fd, wake int) bool {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	if wake >= 0 {
+		fds = append(fds, unix.PollFd{Fd: int32(wake), Events: unix.POLLIN})
+	}
+	if _, err := unix.Poll(fds, -1); err != nil {
+		return false
+	}
+	if len(fds) > 1 && fds[1].Revents != 0 {
+		var b [8]byte
+		unix.Read(wake, b[:])
+		return false
+	}
+	return fds[0].Revents != 0
+}
+
+// readInput is any input that is not a pipe (a file, a terminal, a socket):
+// what is read is gone from it, as in 0.76.
+type readInput struct {
+	fd  int
+	buf []byte
+}
+
+func (r *readInput) wait(wake int) bool {
+	if wake < 0 {
+		return true // finishing a line: the read blocks, as 0.76's does
+	}
+	return waitReadable(r.fd, wake)
+}
+
+func (r *readInput) read(line bool) ([]byte, error) {
+	n := len(r.buf)
+	if line {
+		n = 1 // 0.76 finishes a line one byte at a time
+	}
+	n, err := unix.Read(r.fd, r.buf[:n])
+	switch {
+	case err == unix.EAGAIN:
+		// A non-blocking input (inherited so): wait for it, not spin.
+		waitReadable(r.fd, -1)
+		return nil, nil
+	case err == unix.EINTR:
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case n == 0:
+		return nil, io.EOF
+	}
+	return r.buf[:n], nil
+}
+
+func (r *readInput) consume(int)    {}
+func (r *readInput) holdLimit() int { return math.MaxInt }
+func (r *readInput) close()         {}
+
+// teeInput reads a pipe without consuming it: tee(2) copies the pipe's
+// contents into a private pipe, which is read; the same number of bytes is
+// dropped from the input pipe (spliced to /dev/null) only once they are
+// written.
+//
+// tee always copies from the start of the pipe, so bytes read but kept (the
+// start of an unfinished line) are copied again on the next read and
+// skipped. While such bytes are in the pipe it is always readable, so
+// waiting for new ones cannot poll the pipe: an edge-triggered epoll on it
+// is ready once something is written to it (or its last writer leaves)
+// after the last look (Linux has woken such waiters on every write again
+// since 5.14), and that epoll descriptor is what wait polls.
+type teeInput struct {
+	fd         int
+	copy       [2]int // the private pipe: read end, write end
+	ep         int    // edge-triggered epoll on fd
+	null       int    // /dev/null, where consumed bytes go
+	buf        []byte
+	unread     int  // bytes read and not yet consumed: the pipe's first bytes
+	more       bool // the last tee got all it asked for: more may be there
+	copyCap    int  // the private pipe's size: a tee never copies more
+	limitBytes int
+}
+
+// newTeeInput returns nil when fd is not a pipe or cannot be teed.
+func newTeeInput(fd int) *teeInput {
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO {
+		return nil
+	}
+	t := &teeInput{fd: fd, copy: [2]int{-1, -1}, ep: -1, null: -1, more: true}
+	if t.open() != nil {
+		t.close()
+		return nil
+	}
+	return t
+}
+
+func (t *teeInput) open() error {
+	if err := unix.Pipe2(t.copy[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
+		return err
+	}
+	// One byte tells whether tee works on this pipe (EINVAL if not).
+	n, err := unix.Tee(t.fd, t.copy[1], 1, unix.SPLICE_F_NONBLOCK)
+	if err != nil && err != unix.EAGAIN {
+		return err
+	}
+	if n > 0 {
+		var b [1]byte
+		unix.Read(t.copy[0], b[:])
+	}
+	inCap, err := unix.FcntlInt(uintptr(t.fd), unix.F_GETPIPE_SZ, 0)
+	if err != nil {
+		return err
+	}
+	if t.copyCap, err = unix.FcntlInt(uintptr(t.copy[1]), unix.F_GETPIPE_SZ, 0); err != nil {
+		return err
+	}
+	// Held bytes must leave room in both pipes for new ones.
+	t.limitBytes = min(readSize, inCap/2, t.copyCap/2)
+	t.buf = make([]byte, min(t.limitBytes+readSize, t.copyCap))
+	if t.null, err = unix.Open("/dev/null", unix.O_WRONLY|unix.O_CLOEXEC, 0); err != nil {
+		return err
+	}
+	if t.ep, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+		return err
+	}
+	return unix.EpollCtl(t.ep, unix.EPOLL_CTL_ADD, t.fd, &unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLET, Fd: int32(t.fd)})
+}
+
+func (t *teeInput) wait(wake int) bool {
+	if t.more {
+		return true
+	}
+	if !waitReadable(t.ep, wake) {
+		return false
+	}
+	// Take the edge, so that the next wait sleeps until the next write.
+	var ev [1]unix.EpollEvent
+	unix.EpollWait(t.ep, ev[:], 0)
+	return true
+}
+
+func (t *teeInput) read(line bool) ([]byte, error) {
+	p, err := t.peek()
+	if err == nil && len(p) == 0 && t.hungUp() {
+		// No writer is left, so one more look sees all there will be.
+		if p, err = t.peek(); err == nil && len(p) == 0 {
+			err = io.EOF
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if i := bytes.IndexByte(p, '\n'); line && i >= 0 {
+		p = p[:i+1] // the rest stays in the pipe
+	}
+	t.unread += len(p)
+	return p, nil
+}
+
+// peek copies what the pipe holds into buf and returns the bytes after
+// those already read.
+func (t *teeInput) peek() ([]byte, error) {
+	want := min(t.unread+readSize, len(t.buf))
+	n64, err := unix.Tee(t.fd, t.copy[1], want, unix.SPLICE_F_NONBLOCK)
+	n := int(n64)
+	switch {
+	case err == unix.EAGAIN: // empty, and a writer is there
+		t.more = false
+		return nil, nil
+	case err == unix.EINTR:
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case n == 0: // empty, and no writer is left
+		return nil, io.EOF
+	}
+	t.more = n == want
+	for got := 0; got < n; {
+		m, err := unix.Read(t.copy[0], t.buf[got:n])
+		if err != nil && err != unix.EINTR {
+			return nil, err
+		}
+		got += max(m, 0)
+	}
+	if n <= t.unread {
+		return nil, nil
+	}
+	return t.buf[t.unread:n], nil
+}
+
+// hungUp reports whether the pipe has no writer left.
+func (t *teeInput) hungUp() bool {
+	fds := []unix.PollFd{{Fd: int32(t.fd), Events: unix.POLLIN}}
+	unix.Poll(fds, 0)
+	return fds[0].Revents&unix.POLLHUP != 0
+}
+
+func (t *teeInput) consume(held int) {
+	for t.unread > held {
+		n, err := unix.Splice(t.fd, nil, t.null, nil, t.unread-held, unix.SPLICE_F_NONBLOCK)
+		if n > 0 {
+			t.unread -= int(n)
+		} else if err != unix.EINTR {
+			return // the bytes are not there: another reader took them
+		}
+	}
+}
+
+func (t *teeInput) holdLimit() int { return t.limitBytes }
+
+func (t *teeInput) close() {
+	for _, fd := range []int{t.copy[0], t.copy[1], t.ep, t.null} {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+	}
+}
