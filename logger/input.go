@@ -115,7 +115,7 @@ type teeInput struct {
 	null       int    // /dev/null, where consumed bytes go
 	buf        []byte
 	unread     int  // bytes read and not yet consumed: the pipe's first bytes
-	more       bool // the last tee got all it asked for: more may be there
+	more       bool // the last tee found new bytes: more may be there
 	copyCap    int  // the private pipe's size: a tee never copies more
 	limitBytes int
 }
@@ -214,7 +214,6 @@ func (t *teeInput) peek() ([]byte, error) {
 	case n == 0: // empty, and no writer is left
 		return nil, io.EOF
 	}
-	t.more = n == want
 	for got := 0; got < n; {
 		m, err := unix.Read(t.copy[0], t.buf[got:n])
 		if err != nil && err != unix.EINTR {
@@ -222,7 +221,11 @@ func (t *teeInput) peek() ([]byte, error) {
 		}
 		got += max(m, 0)
 	}
-	if n <= t.unread {
+	// Only a look that finds nothing new may be followed by a wait: the
+	// edge of a write or of the last writer leaving that came before it
+	// may have been taken already.
+	t.more = n > t.unread
+	if !t.more {
 		return nil, nil
 	}
 	return t.buf[t.unread:n], nil
