@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"math"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -30,6 +31,13 @@ type input interface {
 	close()
 }
 
+// How soon a wait looks at a pipe again while bytes are kept in it (see
+// teeInput).
+const (
+	minRecheck = 200 * time.Microsecond
+	maxRecheck = time.Second
+)
+
 // newInput reads fd by peeking into it with tee(2) if it is a pipe (and
 // the kernel can), by read(2) otherwise.
 func newInput(fd int) input {
@@ -39,14 +47,15 @@ func newInput(fd int) input {
 	return &readInput{fd: fd, buf: make([]byte, readSize)}
 }
 
-// waitReadable waits until fd is readable (or at end, or broken) and reports
-// whether it is; false means wake fired, or a signal interrupted the wait.
-func waitReadable(fd, wake int) bool {
+// waitReadable waits until fd is readable (or at end, or broken), or for
+// timeout if not nil, and returns true; false means that wake (when >= 0)
+// fired, and is reset, or that a signal interrupted the wait.
+func waitReadable(fd, wake int, timeout *unix.Timespec) bool {
 	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
 	if wake >= 0 {
 		fds = append(fds, unix.PollFd{Fd: int32(wake), Events: unix.POLLIN})
 	}
-	if _, err := unix.Poll(fds, -1); err != nil {
+	if _, err := unix.Ppoll(fds, timeout, nil); err != nil {
 		return false
 	}
 	if len(fds) > 1 && fds[1].Revents != 0 {
@@ -54,7 +63,7 @@ func waitReadable(fd, wake int) bool {
 		unix.Read(wake, b[:])
 		return false
 	}
-	return fds[0].Revents != 0
+	return true
 }
 
 // readInput is any input that is not a pipe (a file, a terminal, a socket):
@@ -68,7 +77,7 @@ func (r *readInput) wait(wake int) bool {
 	if wake < 0 {
 		return true // finishing a line: the read blocks, as 0.76's does
 	}
-	return waitReadable(r.fd, wake)
+	return waitReadable(r.fd, wake, nil)
 }
 
 func (r *readInput) read(line bool) ([]byte, error) {
@@ -80,7 +89,7 @@ func (r *readInput) read(line bool) ([]byte, error) {
 	switch {
 	case err == unix.EAGAIN:
 		// A non-blocking input (inherited so): wait for it, not spin.
-		waitReadable(r.fd, -1)
+		waitReadable(r.fd, -1, nil)
 		return nil, nil
 	case err == unix.EINTR:
 		return nil, nil
@@ -98,26 +107,36 @@ func (r *readInput) close()         {}
 
 // teeInput reads a pipe without consuming it: tee(2) copies the pipe's
 // contents into a private pipe, which is read; the same number of bytes is
-// dropped from the input pipe (spliced to /dev/null) only once they are
-// written.
+// dropped from the input pipe only once they are written. They are spliced
+// to /dev/null: as cheap as reading them into a buffer (measured, see
+// BENCHMARKS.md), and, unlike a read of a blocking pipe, it never waits.
 //
 // tee always copies from the start of the pipe, so bytes read but kept (the
 // start of an unfinished line) are copied again on the next read and
 // skipped. While such bytes are in the pipe it is always readable, so
 // waiting for new ones cannot poll the pipe: an edge-triggered epoll on it
-// is ready once something is written to it (or its last writer leaves)
-// after the last look (Linux has woken such waiters on every write again
-// since 5.14), and that epoll descriptor is what wait polls.
+// is ready once a write to it has ended (or its last writer has left)
+// after the last look (Linux has woken such waiters at the end of every
+// write again since 5.14), and that epoll descriptor is what wait polls.
+// But a writer that finds the pipe full sleeps in the middle of its write
+// and wakes no reader, unless the pipe was empty when it started: with
+// bytes kept, a write larger than the room left (cat, a full stdio buffer)
+// would then wait for the logger and the logger for the write. So unless
+// the last look found the pipe empty, wait also looks again after recheck,
+// which doubles from minRecheck to maxRecheck as long as nothing new comes:
+// a full pipe costs a fraction of a millisecond, a line's start sitting in
+// an idle pipe a wake-up a second.
 type teeInput struct {
 	fd         int
 	copy       [2]int // the private pipe: read end, write end
 	ep         int    // edge-triggered epoll on fd
 	null       int    // /dev/null, where consumed bytes go
 	buf        []byte
-	unread     int  // bytes read and not yet consumed: the pipe's first bytes
-	more       bool // the last tee found new bytes: more may be there
-	copyCap    int  // the private pipe's size: a tee never copies more
-	limitBytes int
+	unread     int           // bytes read and not yet consumed: the pipe's first bytes
+	more       bool          // the last tee found new bytes: more may be there
+	empty      bool          // the last tee found the pipe empty
+	recheck    time.Duration // how long a wait lasts while bytes are kept
+	limitBytes int           // see holdLimit
 }
 
 // newTeeInput returns nil when fd is not a pipe or cannot be teed.
@@ -126,7 +145,7 @@ func newTeeInput(fd int) *teeInput {
 	if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO {
 		return nil
 	}
-	t := &teeInput{fd: fd, copy: [2]int{-1, -1}, ep: -1, null: -1, more: true}
+	t := &teeInput{fd: fd, copy: [2]int{-1, -1}, ep: -1, null: -1, more: true, recheck: minRecheck}
 	if t.open() != nil {
 		t.close()
 		return nil
@@ -151,12 +170,14 @@ func (t *teeInput) open() error {
 	if err != nil {
 		return err
 	}
-	if t.copyCap, err = unix.FcntlInt(uintptr(t.copy[1]), unix.F_GETPIPE_SZ, 0); err != nil {
+	// A tee never copies more than the private pipe holds.
+	copyCap, err := unix.FcntlInt(uintptr(t.copy[1]), unix.F_GETPIPE_SZ, 0)
+	if err != nil {
 		return err
 	}
 	// Held bytes must leave room in both pipes for new ones.
-	t.limitBytes = min(readSize, inCap/2, t.copyCap/2)
-	t.buf = make([]byte, min(t.limitBytes+readSize, t.copyCap))
+	t.limitBytes = min(readSize, inCap/2, copyCap/2)
+	t.buf = make([]byte, min(t.limitBytes+readSize, copyCap))
 	if t.null, err = unix.Open("/dev/null", unix.O_WRONLY|unix.O_CLOEXEC, 0); err != nil {
 		return err
 	}
@@ -170,7 +191,13 @@ func (t *teeInput) wait(wake int) bool {
 	if t.more {
 		return true
 	}
-	if !waitReadable(t.ep, wake) {
+	var timeout *unix.Timespec
+	if !t.empty {
+		ts := unix.NsecToTimespec(int64(t.recheck))
+		timeout = &ts
+		t.recheck = min(2*t.recheck, maxRecheck)
+	}
+	if !waitReadable(t.ep, wake, timeout) {
 		return false
 	}
 	// Take the edge, so that the next wait sleeps until the next write.
@@ -204,16 +231,16 @@ func (t *teeInput) peek() ([]byte, error) {
 	n64, err := unix.Tee(t.fd, t.copy[1], want, unix.SPLICE_F_NONBLOCK)
 	n := int(n64)
 	switch {
-	case err == unix.EAGAIN: // empty, and a writer is there
-		t.more = false
-		return nil, nil
 	case err == unix.EINTR:
 		return nil, nil
+	case err == unix.EAGAIN: // nothing in the pipe, and a writer is there
+		n = 0
 	case err != nil:
 		return nil, err
-	case n == 0: // empty, and no writer is left
-		return nil, io.EOF
 	}
+	// Only EAGAIN says the pipe is empty: no bytes is not enough, as
+	// the pipe may hold empty buffers (seen with Go writers).
+	t.empty = err == unix.EAGAIN
 	for got := 0; got < n; {
 		m, err := unix.Read(t.copy[0], t.buf[got:n])
 		if err != nil && err != unix.EINTR {
@@ -228,6 +255,7 @@ func (t *teeInput) peek() ([]byte, error) {
 	if !t.more {
 		return nil, nil
 	}
+	t.recheck = minRecheck
 	return t.buf[t.unread:n], nil
 }
 

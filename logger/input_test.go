@@ -283,3 +283,60 @@ func TestPipeKeepsWhatARunningProcessorHolds(t *testing.T) {
 		t.Errorf("log has %d bytes, want the %d input bytes once", len(got), len(input))
 	}
 }
+
+// waitSignal is a teeInput that reports, once, when Run is about to wait
+// while it keeps bytes in the pipe.
+type waitSignal struct {
+	*teeInput
+	waiting chan struct{}
+}
+
+func (w *waitSignal) wait(wake int) bool {
+	if w.waiting != nil && !w.more && w.unread > 0 {
+		close(w.waiting)
+		w.waiting = nil
+	}
+	return w.teeInput.wait(wake)
+}
+
+// TestPipeWriterBlockedOnAFullPipe: a line's start waits in the pipe when a
+// write larger than the pipe comes; its writer fills the pipe and sleeps
+// without waking the logger (the pipe was not empty), and the logger must
+// still notice the full pipe, log everything and end.
+func TestPipeWriterBlockedOnAFullPipe(t *testing.T) {
+	h := newHarness(t)
+	l, err := Open(h.config(h.script("DIR:d")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	tee := newTeeInput(int(r.Fd()))
+	if tee == nil {
+		t.Skip("cannot tee a pipe here")
+	}
+	defer tee.close()
+	in := &waitSignal{tee, make(chan struct{})}
+	waiting := in.waiting
+	done := make(chan struct{})
+	go func() { l.run(in); close(done) }()
+	w.WriteString("partial")
+	<-waiting
+	rest := " line\n" + numbered(5000, 51) // 255 KB in one write: more than the pipe holds
+	wfd := int(w.Fd()) // blocking, as most writers' pipes are: the write sleeps when the pipe is full
+	go func() { unix.Write(wfd, []byte(rest)); w.Close() }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		io.Copy(io.Discard, r) // lets the writer and then Run end
+		<-done
+		t.Fatal("the logger did not see the writer blocked on the full pipe")
+	}
+	if got, want := strings.Join(append(h.archives("d"), h.read("d/current")), ""), "partial"+rest; got != want {
+		t.Errorf("the log has %d bytes, want the %d input bytes", len(got), len(want))
+	}
+}
