@@ -327,7 +327,8 @@ func TestPipeWriterBlockedOnAFullPipe(t *testing.T) {
 	w.WriteString("partial")
 	<-waiting
 	rest := " line\n" + numbered(5000, 51) // 255 KB in one write: more than the pipe holds
-	wfd := int(w.Fd())                     // blocking, as most writers' pipes are: the write sleeps when the pipe is full
+	// Blocking, as most writers' pipes are: the write sleeps when the pipe is full.
+	wfd := int(w.Fd())
 	go func() { unix.Write(wfd, []byte(rest)); w.Close() }()
 	select {
 	case <-done:
