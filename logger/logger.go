@@ -19,8 +19,10 @@ const DefaultPause = 5 * time.Second
 
 // readSize is how much input Run asks for at once; lines are still handled
 // as 0.76's 1 KiB reads would have cut them. It bounds what a multilog
-// killed with SIGKILL loses (read, not yet written): 16 KiB keeps that
-// small and costs little of the throughput 64 KiB reads would give.
+// killed with SIGKILL may log twice when its input is a pipe (written, not
+// yet consumed), and what it loses otherwise (read, not yet written): 16
+// KiB keeps that small and costs little of the throughput 64 KiB reads
+// would give.
 const readSize = 16 << 10
 
 // Config is what a Logger needs besides its input.
