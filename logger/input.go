@@ -38,6 +38,10 @@ const (
 	maxRecheck = time.Second
 )
 
+// minTeePipe is the smallest pipe teeInput works with: four buffers (a user
+// over its pipe quota gets pipes of two); a smaller one is read.
+const minTeePipe = 16 << 10
+
 // newInput reads fd by peeking into it with tee(2) if it is a pipe (and
 // the kernel can), by read(2) otherwise.
 func newInput(fd int) input {
@@ -170,12 +174,22 @@ func (t *teeInput) open() error {
 	if err != nil {
 		return err
 	}
-	// A tee never copies more than the private pipe holds.
+	// A tee never copies more than the private pipe holds. It gets the
+	// default size even where the user has used up its pipe quota, if
+	// allowed.
+	unix.FcntlInt(uintptr(t.copy[1]), unix.F_SETPIPE_SZ, 64<<10)
 	copyCap, err := unix.FcntlInt(uintptr(t.copy[1]), unix.F_GETPIPE_SZ, 0)
 	if err != nil {
 		return err
 	}
-	// Held bytes must leave room in both pipes for new ones.
+	// Held bytes must leave room in both pipes for new ones. A pipe is
+	// full when all its buffers (one per 4 KiB page) are in use, however
+	// few bytes each holds: bytes kept, at most half of a pipe, may use
+	// one buffer more than half of them. With fewer than four, a line's
+	// start could fill the input pipe and stop its writer for good.
+	if inCap < minTeePipe || copyCap < minTeePipe {
+		return unix.ENOBUFS
+	}
 	t.limitBytes = min(readSize, inCap/2, copyCap/2)
 	t.buf = make([]byte, min(t.limitBytes+readSize, copyCap))
 	if t.null, err = unix.Open("/dev/null", unix.O_WRONLY|unix.O_CLOEXEC, 0); err != nil {

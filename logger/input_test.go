@@ -160,7 +160,8 @@ func commonPrefix(a, b string) string {
 	return a[max(0, n-40):n]
 }
 
-// TestInputKinds: only a pipe is read with tee; anything else is read.
+// TestInputKinds: only a pipe is read with tee, and only one of four
+// buffers or more; anything else is read.
 func TestInputKinds(t *testing.T) {
 	dir := t.TempDir()
 	file, err := os.Create(filepath.Join(dir, "file"))
@@ -185,8 +186,17 @@ func TestInputKinds(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer null.Close()
+	small, sw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer small.Close()
+	defer sw.Close()
+	if _, err := unix.FcntlInt(small.Fd(), unix.F_SETPIPE_SZ, 8192); err != nil {
+		t.Fatal(err)
+	}
 	got := map[string]string{}
-	for name, fd := range map[string]int{"file": int(file.Fd()), "pipe": int(r.Fd()), "socket": sock[0], "/dev/null": int(null.Fd())} {
+	for name, fd := range map[string]int{"file": int(file.Fd()), "pipe": int(r.Fd()), "socket": sock[0], "/dev/null": int(null.Fd()), "8 KiB pipe": int(small.Fd())} {
 		in := newInput(fd)
 		switch in.(type) {
 		case *teeInput:
@@ -196,7 +206,7 @@ func TestInputKinds(t *testing.T) {
 		}
 		in.close()
 	}
-	want := map[string]string{"file": "read", "pipe": "tee", "socket": "read", "/dev/null": "read"}
+	want := map[string]string{"file": "read", "pipe": "tee", "socket": "read", "/dev/null": "read", "8 KiB pipe": "read"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got)\n%s", diff)
 	}
