@@ -129,7 +129,8 @@ func (r *readInput) close()         {}
 // the last look found the pipe empty, wait also looks again after recheck,
 // which doubles from minRecheck to maxRecheck as long as nothing new comes:
 // a full pipe costs a fraction of a millisecond, a line's start sitting in
-// an idle pipe a wake-up a second.
+// an idle pipe a wake-up a second, and once the wait has reached
+// maxRecheck the kept bytes are consumed, so that no writer can be stuck.
 type teeInput struct {
 	fd         int
 	copy       [2]int // the private pipe: read end, write end
@@ -204,6 +205,14 @@ func (t *teeInput) open() error {
 func (t *teeInput) wait(wake int) bool {
 	if t.more {
 		return true
+	}
+	if t.unread > 0 && t.recheck == maxRecheck {
+		// The kept bytes have waited about 1.6 s (minRecheck doubled up to
+		// maxRecheck) for anything new: the writer may be idle in the
+		// middle of a line, or stuck on a pipe whose buffers they fill (a
+		// pipe in packet mode takes one per write). Take them out of the
+		// pipe, as 0.76 would have read them; a kill now loses them.
+		t.consume(0)
 	}
 	var timeout *unix.Timespec
 	if !t.empty {

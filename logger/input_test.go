@@ -351,3 +351,41 @@ func TestPipeWriterBlockedOnAFullPipe(t *testing.T) {
 		t.Errorf("the log has %d bytes, want the %d input bytes", len(got), len(want))
 	}
 }
+
+// TestPipeKeptBytesGiveWay: a writer in packet mode (O_DIRECT) uses one
+// pipe buffer per write, so a line written a byte at a time fills the
+// pipe with the line's start, which the logger keeps; once nothing new has
+// come for a while the logger consumes it, and the writer goes on.
+func TestPipeKeptBytesGiveWay(t *testing.T) {
+	h := newHarness(t)
+	l, err := Open(h.config(h.script("DIR:d")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_DIRECT|unix.O_CLOEXEC); err != nil {
+		t.Skipf("no packet-mode pipes: %v", err)
+	}
+	r := os.NewFile(uintptr(p[0]), "r")
+	defer r.Close()
+	line := strings.Repeat("x", 40) + "\n" // more bytes than the pipe has buffers
+	go func() {
+		for i := range len(line) {
+			unix.Write(p[1], []byte{line[i]})
+		}
+		unix.Close(p[1])
+	}()
+	done := make(chan struct{})
+	go func() { l.Run(r); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		io.Copy(io.Discard, r) // lets the writer and then Run end
+		<-done
+		t.Fatal("the writer stayed stuck on the pipe its line's start filled")
+	}
+	if got := h.read("d/current"); got != line {
+		t.Errorf("current = %q, want %q", got, line)
+	}
+}
