@@ -70,8 +70,8 @@ func waitReadable(fd, wake int, timeout *unix.Timespec) bool {
 	return true
 }
 
-// readInput is any input that is not a pipe (a file, a terminal, a socket):
-// what is read is gone from it, as in 0.76.
+// readInput is any input that is not teed (a file, a terminal, a socket, a
+// small pipe): what is read is gone from it, as in 0.76.
 type readInput struct {
 	fd  int
 	buf []byte
@@ -261,8 +261,8 @@ func (t *teeInput) peek() ([]byte, error) {
 	case err != nil:
 		return nil, err
 	}
-	// Only EAGAIN says the pipe is empty: no bytes is not enough, as
-	// the pipe may hold empty buffers (seen with Go writers).
+	// Only EAGAIN says the pipe is empty while a writer is there, so
+	// that its next write wakes the wait.
 	t.empty = err == unix.EAGAIN
 	for got := 0; got < n; {
 		m, err := unix.Read(t.copy[0], t.buf[got:n])
