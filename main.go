@@ -50,10 +50,13 @@ func run(argv []string, p *applets.Proc) int {
 		usage(p.Stderr)
 		return applets.ExitUsage
 	}
+	p.Name = "gotools"
 	switch argv[1] {
-	case "--help", "-h", "help":
+	case "--help", "-h":
 		usage(p.Stdout)
 		return 0
+	case "help":
+		return report(p, applets.Help(p, argv[2:]))
 	case "--list":
 		fmt.Fprintln(p.Stdout, strings.Join(applets.Listed(), "\n"))
 		return 0
@@ -61,16 +64,14 @@ func run(argv []string, p *applets.Proc) int {
 		fmt.Fprintln(p.Stdout, "gotools", version)
 		return 0
 	case "install":
-		p.Name = "gotools"
 		return report(p, applets.Install(p, argv[2:]))
 	}
-	fmt.Fprintf(p.Stderr, "gotools: fatal: unknown applet: %s\n", argv[1])
-	return applets.ExitUsage
+	return report(p, applets.Unknown(p, argv[1]))
 }
 
 func runApplet(a applets.Applet, p *applets.Proc, args []string) int {
 	p.Name = a.Name
-	return report(p, a.Run(p, args))
+	return report(p, a.Main(p, args))
 }
 
 func report(p *applets.Proc, err error) int {
@@ -82,7 +83,9 @@ func report(p *applets.Proc, err error) int {
 func usage(w io.Writer) {
 	fmt.Fprintf(w, `usage: gotools APPLET [ARG...]
        gotools install [-f] DIR
+       gotools help [APPLET | PAGE]
        gotools --list | --help | --version
 applets: %s
+APPLET --help prints its synopsis; gotools help APPLET its manual page.
 `, strings.Join(applets.Listed(), " "))
 }

@@ -60,7 +60,6 @@ package applets
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -84,9 +83,8 @@ func runSvscan(p *Proc, args []string) error {
 	stopTimeout := flags.Duration("stop-timeout", supervisor.DefaultStopTimeout,
 		"how long services have after TERM before SIGKILL")
 	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(p.Stdout, "usage: %s\n%s", svscanUsage, flags.FlagUsagesWrapped(0))
-			return nil
+		if errors.Is(err, pflag.ErrHelp) { // -h, or --help among other arguments
+			return p.usageHelp()
 		}
 		return p.Usage(svscanUsage)
 	}

@@ -198,10 +198,10 @@ func TestClientDifferentialArguments(t *testing.T) {
 	dir := t.TempDir()
 	for _, argv := range [][]string{
 		{"svc"}, {"svc", ""}, {"svc", "-Z", "x"}, {"svc", "-uZ", "x"}, {"svc", "-u", "-v"},
-		{"svc", "--help"}, {"svc", "--"}, {"svc", "--up", "missing"}, {"svc", "-"},
+		{"svc", "--help", "missing"}, {"svc", "--"}, {"svc", "--up", "missing"}, {"svc", "-"},
 		{"svc", "-h", "missing"}, {"svc", "-dx", "missing1", "missing2"}, {"svc", "missing", "-u"},
-		{"svok"}, {"svok", ""}, {"svok", "-l"}, {"svok", "missing", "extra"}, {"svok", "--help"},
-		{"svstat"}, {"svstat", ""}, {"svstat", "-l"}, {"svstat", "--help"},
+		{"svok"}, {"svok", ""}, {"svok", "-l"}, {"svok", "missing", "extra"}, {"svok", "--help", "extra"},
+		{"svstat"}, {"svstat", ""}, {"svstat", "-l"}, {"svstat", "--help", "missing"},
 	} {
 		t.Run(strings.Join(argv, " "), func(t *testing.T) { sameAsDebian(t, dir, argv...) })
 	}
