@@ -73,3 +73,32 @@ func TestEditDistance(t *testing.T) {
 		}
 	}
 }
+
+// FuzzEditDistance checks the distance's properties on any pair of names
+// a user might type: zero exactly for equal strings, symmetric, at most the
+// longer length, at least the difference in length; and Nearest offers
+// only a candidate that differs from the name.
+func FuzzEditDistance(f *testing.F) {
+	for _, seed := range [][2]string{{"svscn", "svscan"}, {"", "svc"}, {"é", "e"}, {"ab", "ba"}, {"\xff", "x"}} {
+		f.Add(seed[0], seed[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		d := editDistance(a, b)
+		la, lb := len([]rune(a)), len([]rune(b))
+		// Runes: invalid bytes all read as U+FFFD, as the distance counts them.
+		if same := string([]rune(a)) == string([]rune(b)); (d == 0) != same {
+			t.Errorf("editDistance(%q, %q) = %d; same runes: %v", a, b, d, same)
+		}
+		if d != editDistance(b, a) {
+			t.Errorf("editDistance(%q, %q) = %d, reversed %d", a, b, d, editDistance(b, a))
+		}
+		if d > max(la, lb) || d < max(la-lb, lb-la) {
+			t.Errorf("editDistance(%q, %q) = %d, outside [%d, %d]", a, b, d, max(la-lb, lb-la), max(la, lb))
+		}
+		for _, name := range Nearest(a, []string{b}) {
+			if name != b || name == a {
+				t.Errorf("Nearest(%q, [%q]) = %q", a, b, name)
+			}
+		}
+	})
+}
