@@ -39,7 +39,9 @@ check:
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
 
+# PREFIX is the directory that gets the binary and one symlink per applet.
 install: build
+	install -d $(PREFIX)
 	install -m 0755 gotools $(PREFIX)/gotools
 	$(PREFIX)/gotools install $(PREFIX)
 

@@ -12,10 +12,16 @@ cp "${GOTOOLS:-$top/gotools}" "$work/bin/gotools" # GOTOOLS: another build (the 
 export PATH="$work/bin:$PATH"
 cat <<MSG
 svscan is supervising $work/service (Ctrl-C stops it cleanly).
-In another shell:
+The services' lines below are shown in local time by tai64nlocal; their log
+files keep the TAI64N stamps. In another shell:
   export PATH=$work/bin:\$PATH
   svstat $work/service/* $work/service/*/log
   svc -d $work/service/clock        # stop a service; svc -u starts it again
   tai64nlocal < $work/service/clock/log/main/current
 MSG
-exec svscan "$work/service"
+# svscan's output (the loggers' copies, multilog's action 1) goes through
+# tai64nlocal. Ctrl-C is for svscan, which stops the tree in order: this
+# shell and tai64nlocal ignore it, and tai64nlocal shows every line up to
+# the end (svscan catches INT even though it starts with INT ignored).
+trap '' INT
+svscan "$work/service" | tai64nlocal
