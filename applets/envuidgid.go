@@ -14,14 +14,15 @@ import (
 // credentials. The account is looked up in /etc/passwd only (COMPAT §13.12);
 // the whole argument is the name.
 //
-// Exit codes: the child's; 100 usage; 111 unknown account or exec failure.
+// Exit codes: the child's; 100 usage; 111 unknown account, unreadable
+// /etc/passwd or exec failure.
 func runEnvuidgid(p *Proc, args []string) error {
 	if len(args) < 2 {
 		return p.Usage("envuidgid account child")
 	}
 	a, err := privdrop.Lookup(args[0])
 	if err != nil {
-		return p.Fatal(ExitTemporary, "unknown account "+args[0], nil)
+		return accountError(p, args[0], err)
 	}
 	env := envdir.Apply(p.Env, []envdir.Edit{
 		{Name: "GID", Value: strconv.Itoa(a.GID)},

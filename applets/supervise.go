@@ -22,27 +22,28 @@ package applets
 import (
 	"errors"
 	"io"
-	"os"
 	"os/signal"
-	"syscall"
 
+	"gotools/applets/earlysignal"
 	"gotools/supervisor"
 )
 
 const superviseUsage = "supervise dir"
 
 func runSupervise(p *Proc, args []string) error {
+	// TERM and INT are caught since the binary's initialisation
+	// (earlysignal): one sent in supervise's first milliseconds must stop
+	// it in order, not kill it with the runtime's default action. The
+	// reaper comes next, as 0.76 sets up its SIGCHLD handling before it
+	// touches the directory.
+	sigs := earlysignal.Signals("supervise")
+	defer signal.Stop(sigs)
 	if len(args) != 1 {
 		return p.Usage(superviseUsage)
 	}
 	name := args[0]
-	// The reaper and the TERM/INT handler come first, as 0.76 sets up its
-	// SIGCHLD handling before it touches the directory.
 	reaper := supervisor.NewReaper()
 	defer reaper.Close()
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
-	defer signal.Stop(sigs)
 
 	dir, err := supervisor.OpenDir(name)
 	if err != nil {

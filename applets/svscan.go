@@ -69,12 +69,18 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/sys/unix"
 
+	"gotools/applets/earlysignal"
 	"gotools/supervisor"
 )
 
 const svscanUsage = "svscan [--stop-timeout=DURATION] [dir [-- program [arg ...]]]"
 
 func runSvscan(p *Proc, args []string) error {
+	// The stop signals are caught since the binary's initialisation
+	// (earlysignal): a TERM sent in svscan's first milliseconds must stop
+	// it in order, not kill it with the runtime's default action.
+	sigs := earlysignal.Signals("svscan")
+	defer signal.Stop(sigs)
 	flags := pflag.NewFlagSet(p.Name, pflag.ContinueOnError)
 	flags.SetOutput(io.Discard)
 	flags.Usage = func() {}
@@ -107,7 +113,7 @@ func runSvscan(p *Proc, args []string) error {
 		}
 		command.Stdin = p.Files[0]
 	}
-	return svscan(p, dir, *stopTimeout, command)
+	return svscan(p, dir, *stopTimeout, command, sigs)
 }
 
 // findCommand looks argv[0] up in PATH in pathexec's order (COMPAT §1.5),
@@ -142,15 +148,15 @@ var pid1Signals = []os.Signal{
 	syscall.SIGSEGV, syscall.SIGSTKFLT, syscall.SIGSYS, syscall.SIGTRAP,
 }
 
-func svscan(p *Proc, dir string, stopTimeout time.Duration, command *supervisor.Command) error {
-	// The reaper and the signal handlers come first: a PID 1 ignores
-	// every signal it has no handler for. SIGPIPE is caught (and dropped)
-	// rather than ignored, which children would inherit: a reader of our
-	// stderr that goes away must not kill the whole tree.
+// svscan runs the tree; sigs already receives TERM, INT, QUIT, HUP and
+// PIPE (earlysignal). SIGPIPE is caught (and dropped) rather than ignored,
+// which children would inherit: a reader of our stderr that goes away must
+// not kill the whole tree.
+func svscan(p *Proc, dir string, stopTimeout time.Duration, command *supervisor.Command, sigs chan os.Signal) error {
+	// The reaper and the other signal handlers come next: a PID 1
+	// ignores every signal it has no handler for.
 	reaper := supervisor.NewReaper()
 	defer reaper.Close()
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGPIPE)
 	if command != nil {
 		signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGUSR2)
 	}
@@ -160,7 +166,6 @@ func svscan(p *Proc, dir string, stopTimeout time.Duration, command *supervisor.
 		// Orphans of our services are then reparented to us and reaped.
 		unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 	}
-	defer signal.Stop(sigs)
 
 	d, err := supervisor.OpenDir(dir)
 	if err != nil {

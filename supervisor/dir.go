@@ -39,7 +39,12 @@ type superviseFiles struct {
 	// reads never see end of input (0.76 holds a second, write-only
 	// descriptor for that; one descriptor fewer per service under svscan).
 	control *os.File
-	ok      int
+	// controlPolled says control is not a FIFO (a regular file, or a
+	// symlink to a device such as /dev/zero): such a file is always
+	// readable, so it is read once per controlPollInterval instead of as
+	// fast as the kernel answers (readControl).
+	controlPolled bool
+	ok            int
 }
 
 // makeSuperviseDir creates DIR/supervise (0700). As Debian's supervise does,
@@ -90,6 +95,8 @@ func lockSupervise(dirfd int, name string) (*superviseFiles, error) {
 		files.close()
 		return nil, fmt.Errorf("unable to write %s/supervise/control: %w", name, err)
 	}
+	var st unix.Stat_t
+	files.controlPolled = unix.Fstat(rw, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO
 	files.control = os.NewFile(uintptr(rw), name+"/supervise/control")
 	return files, nil
 }
@@ -122,11 +129,22 @@ func (f *superviseFiles) close() {
 var errPartialWrite = errors.New("partial write")
 
 // writeStatusFile replaces DIR/supervise/NAME with data the way 0.76 writes
-// status: NAME.new (O_TRUNC, 0644 before umask), then rename. Errors are
-// 0.76's warning texts.
+// status: NAME.new (0644 before umask), then rename. Errors are 0.76's
+// warning texts.
+//
+// Unlike 0.76's open_trunc, NAME.new is always a file created here: were it
+// opened as found, a symlink (or hard link) planted under that name would
+// have its target overwritten. Whatever is there (normally nothing: the
+// last write renamed it away) is removed first.
 func writeStatusFile(dirfd int, dir, name string, data []byte) error {
 	tmp := "supervise/" + name + ".new"
-	fd, err := unix.Openat(dirfd, tmp, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_TRUNC|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
+	const create = unix.O_WRONLY | unix.O_NONBLOCK | unix.O_CREAT | unix.O_EXCL | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	fd, err := unix.Openat(dirfd, tmp, create, 0o644)
+	if err == unix.EEXIST {
+		if err = unix.Unlinkat(dirfd, tmp, 0); err == nil {
+			fd, err = unix.Openat(dirfd, tmp, create, 0o644)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("unable to open %s/%s: %w", dir, tmp, err)
 	}

@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"syscall"
 	"time"
@@ -129,6 +130,9 @@ func Open(cfg Config) (*Service, error) {
 		done:   s.done,
 		warn:   s.warn,
 	}
+	if files.controlPolled {
+		s.warn(fmt.Errorf("%s/supervise/control is not a FIFO: reading it once a second", cfg.Name))
+	}
 	if cfg.Adopt {
 		s.adopt()
 	}
@@ -167,7 +171,7 @@ func (s *Service) Shutdown() {
 func (s *Service) Run() error {
 	defer close(s.done)
 	if s.files != nil {
-		go s.readControl(s.files.control)
+		go s.readControl(s.files.control, s.files.controlPolled)
 		defer s.files.close()
 	}
 	timer := time.NewTimer(0)
@@ -210,10 +214,23 @@ func (s *Service) Run() error {
 	return nil
 }
 
+// controlPollInterval is how often a control that is not a FIFO is read.
+const controlPollInterval = time.Second
+
 // readControl passes everything written to supervise/control to the loop,
 // as it arrives: the FIFO is drained at each wake-up (COMPAT §13.4).
-func (s *Service) readControl(f *os.File) {
+//
+// A control that is not a FIFO (polled) is read once per
+// controlPollInterval, end of file included: 0.76 reads a regular file's
+// appended bytes too, but as fast as it can, and a symlink to /dev/zero
+// would cost a whole core for good.
+func (s *Service) readControl(f *os.File, polled bool) {
 	buf := make([]byte, 512)
+	var tick *time.Ticker
+	if polled {
+		tick = time.NewTicker(controlPollInterval)
+		defer tick.Stop()
+	}
 	for {
 		n, err := f.Read(buf)
 		if n > 0 {
@@ -223,7 +240,14 @@ func (s *Service) readControl(f *os.File) {
 				return
 			}
 		}
-		if err != nil {
+		switch {
+		case polled && (err == nil || err == io.EOF):
+			select {
+			case <-tick.C:
+			case <-s.done:
+				return
+			}
+		case err != nil:
 			return // closed by Run on the way out
 		}
 	}
