@@ -3,6 +3,8 @@ package applets
 import (
 	"path/filepath"
 	"sort"
+
+	"gotools/supervisor"
 )
 
 // Applet is one program of the multi-call binary.
@@ -33,6 +35,7 @@ func registry() []Applet {
 		{Name: "setuidgid", Chain: true, Run: runSetuidgid},
 		{Name: "softlimit", Chain: true, Run: runSoftlimit},
 		{Name: "supervise", Run: runSupervise},
+		{Name: supervisor.BarrierApplet, Hidden: true, Run: runBarrier},
 		{Name: "svc", Run: runSvc},
 		{Name: "svok", Run: runSvok},
 		{Name: "svscan", Run: runSvscan},

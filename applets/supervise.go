@@ -16,8 +16,10 @@ package applets
 // dir/no-setsid exists; the one-second restart pause is a timer, so control
 // bytes act at once and the FIFO is drained at each wake-up; the letters q,
 // 1, 2, w send QUIT, USR1, USR2, WINCH; an exec failure of ./run is
-// reported by supervise itself. Beyond 0.76: dir/finish, dir/notification-fd
-// and supervise/xstatus (see the README).
+// reported by supervise itself; a supervise killed with SIGKILL leaves
+// ./run running, and the next supervise of dir takes it over instead of
+// starting a second (docs/design.md, "Adoption"). Beyond 0.76: dir/finish,
+// dir/notification-fd and supervise/xstatus (see the README).
 
 import (
 	"errors"
@@ -58,6 +60,7 @@ func runSupervise(p *Proc, args []string) error {
 		Stderr: p.Files[2],
 		Env:    p.Env,
 		Reaper: reaper,
+		Adopt:  true,
 		Warn: func(err error) {
 			var start *supervisor.StartError
 			if errors.As(err, &start) {
@@ -86,4 +89,12 @@ func superviseFatal(p *Proc, err error) error {
 		return &ExitError{ExitTemporary, Errstr(err) + "\n"}
 	}
 	return p.Fatal(ExitTemporary, Errstr(err), nil)
+}
+
+// runBarrier is the start barrier of supervisor/barrier.go, which a
+// supervisor runs as "supervise-start": it execs the service's ./run or
+// ./finish once the supervisor has recorded its pid. Hidden: it is not a
+// program for people.
+func runBarrier(p *Proc, args []string) error {
+	return Exit(supervisor.RunBarrier(args))
 }

@@ -43,10 +43,11 @@ package applets
 //   - §13.10: there are no supervise processes: every service is
 //     supervised inside this process (its messages still read
 //     "supervise: ..."), and `svc -x` ends a service's supervision once it
-//     is down until the next scan. A svscan killed with SIGKILL leaves its
-//     services running; the next svscan on the directory adopts them
-//     (supervise/xstatus names each ./run by pid and start time) instead
-//     of starting them twice.
+//     is down until the next scan. A svscan killed with SIGKILL, at any
+//     instant, leaves its services running; the next svscan on the
+//     directory adopts them (supervise/xstatus names each ./run by pid and
+//     start time, written before it runs, and the directory and boot it
+//     was written for: docs/design.md) instead of starting them twice.
 //   - §13.2: TERM, INT and QUIT stop the tree: main services get d at once;
 //     when one is down svscan closes its end of the log pipe, so the logger
 //     reads to the end and exits; whatever still runs at --stop-timeout

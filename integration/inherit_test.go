@@ -3,6 +3,7 @@ package integration
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -100,5 +101,55 @@ func TestChainLoadersSymlinkVsGotools(t *testing.T) {
 				t.Errorf("symlink:\n%v\ngotools NAME:\n%v", link, multi)
 			}
 		})
+	}
+}
+
+// TestRunInheritsLikeDebian: ./run, which gotools starts behind its start
+// barrier (docs/design.md, "Adoption"), sees what it sees under Debian's
+// supervise: the blocked signals (USR1, WINCH), the ignored ones the Go
+// runtime leaves alone (HUP, TSTP), only descriptors 0-2, the soft and
+// hard limits (a low soft RLIMIT_NOFILE, which the Go runtime raises for
+// itself), umask, directory and environment. (The session differs by
+// design: gotools gives ./run its own.)
+func TestRunInheritsLikeDebian(t *testing.T) {
+	requireDebian(t, "supervise")
+	// In perl: a shell would clear its signal mask at start.
+	const run = `#!/usr/bin/perl
+use Cwd;
+sub slurp { open(my $f, "<", $_[0]) or die; local $/; <$f> }
+opendir(my $d, "/proc/$$/fd") or die;
+my @fds = sort grep { !/^\./ } readdir($d);
+closedir($d);
+open(my $o, ">", "seen.new") or die;
+print $o grep(/^Sig(Blk|Ign)/, split(/^/, slurp("/proc/$$/status"))), "@fds\n", slurp("/proc/$$/limits");
+printf $o "%04o %s\n", umask, getcwd();
+print $o map { "$_=$ENV{$_}\n" } sort keys %ENV;
+close($o);
+rename("seen.new", "seen");
+exec "sleep", "1000000";
+`
+	// perl blocks and ignores, then execs supervise under a low soft
+	// descriptor limit.
+	const setup = `use POSIX (); POSIX::sigprocmask(POSIX::SIG_BLOCK(), POSIX::SigSet->new(10, 28)) or die "sigprocmask: $!";
+$SIG{HUP} = $SIG{TSTP} = "IGNORE"; exec @ARGV or die "exec: $!"`
+	seen := map[string]string{}
+	for impl, bin := range map[string]string{"gotools": binDir, "Debian": debianBin} {
+		base := t.TempDir()
+		sv := writeService(t, base, "sv", run, "")
+		c := cmd{Dir: base, Bin: bin, Env: []string{"MARK=x"}, MountProc: true}
+		c.startIsolated(t, "/usr/bin/prlimit", "--nofile=100:4096", "/usr/bin/perl", "-e", setup, filepath.Join(bin, "supervise"), "sv")
+		waitFor(t, impl+"'s ./run", func() (bool, error) {
+			b, err := os.ReadFile(filepath.Join(sv, "seen"))
+			seen[impl] = regexp.MustCompile(`(?m)^(HOME|PATH)=.*$`).ReplaceAllString(strings.ReplaceAll(string(b), base, "BASE"), "$1=...")
+			return err == nil, err
+		})
+	}
+	if seen["gotools"] != seen["Debian"] {
+		t.Errorf("./run under gotools' supervise:\n%s\nunder Debian's:\n%s", seen["gotools"], seen["Debian"])
+	}
+	for _, want := range []string{"SigBlk:\t0000000008000200", "SigIgn:\t0000000000080081", "Max open files            100                  4096"} {
+		if !strings.Contains(seen["gotools"], want) {
+			t.Errorf("./run did not see %q:\n%s", want, seen["gotools"])
+		}
 	}
 }

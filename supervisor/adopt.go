@@ -4,6 +4,8 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -11,13 +13,15 @@ import (
 )
 
 // Adoption: a supervisor that died (kill -9 of svscan) leaves its ./run
-// running, and a new supervisor of the same directory must not start a
-// second one (COMPAT §13.10). supervise/xstatus names the ./run with its pid
-// and its start time; when a process with that pid and that start time
-// still exists it is the same ./run, and the new supervisor takes it over.
-// It is not our child, so it is watched and signalled through a pidfd,
-// which names the process itself and never a later process that reuses
-// its pid.
+// (or ./finish) running, and a new supervisor of the same directory must
+// not start a second one (docs/svscan.md). supervise/xstatus names the
+// process, written before it ran anything of the service (barrier.go), and
+// names the directory and boot it was written for. When the record is for
+// this very directory and boot, and a process with that pid and that start
+// time still exists, it is the one the record names, and the new
+// supervisor takes it over (docs/design.md, "Adoption"). It is not our
+// child, so it is watched and signalled through a pidfd, which names the
+// process itself and never a later process that reuses its pid.
 
 // reapGrace bounds the wait, after an adopted ./run has exited, for its
 // parent (init or a subreaper) to reap it: only then does the kernel give
@@ -30,15 +34,45 @@ const reapGrace = time.Second
 // ./finish gets "-1 0" and xstatus shows exitcode=-1 ("not known").
 const unknownExit = syscall.WaitStatus(0x7f)
 
-// runningPid is the pid of the ./run that supervise/xstatus in dirfd
-// records as up, if that very process is still alive; else 0.
-func runningPid(dirfd int) (int, Extended) {
+// observed is what a supervisor sees now, to judge a record by.
+type observed struct {
+	dir  fileID // the directory it supervises (fstat of its descriptor)
+	boot string // this boot's id
+	// start is the start time of the process that has the recorded pid
+	// now; 0 if there is none (or /proc cannot tell).
+	start uint64
+}
+
+// adoptable decides whether record x, left by an earlier supervisor, names
+// a process this supervisor may take over: one that was running ./run or
+// ./finish, started by a supervisor of this directory (not of a copy: cp
+// -a makes a new inode; a rename keeps it) during this boot (pids and
+// start times of another boot mean nothing), and still alive (same pid,
+// same start time). A record without the directory and boot fields (older
+// gotools) is never adopted.
+func adoptable(x Extended, now observed) bool {
+	switch {
+	case x.State != phaseUp.String() && x.State != phaseFinishing.String():
+		return false
+	case x.Pid <= 0 || x.PidStart == 0:
+		return false
+	case x.BootID == "" || x.BootID != now.boot:
+		return false
+	case x.DirIno == 0 || (fileID{x.DirDev, x.DirIno}) != now.dir:
+		return false
+	}
+	return now.start == x.PidStart
+}
+
+// recordedProcess is the pid of the process that supervise/xstatus in
+// dirfd names, if adoptable says it may be taken over; else 0.
+func recordedProcess(dirfd int) (int, Extended) {
 	x, err := readXStatus(dirfd)
-	if err != nil || x.State != phaseUp.String() || x.Pid <= 0 || x.PidStart == 0 {
+	if err != nil || x.Pid <= 0 {
 		return 0, x
 	}
-	if procStartTime(x.Pid) != x.PidStart {
-		return 0, x // gone, and the pid is free or reused
+	if !adoptable(x, observed{dirID(dirfd), bootID(), procStartTime(x.Pid)}) {
+		return 0, x
 	}
 	return x.Pid, x
 }
@@ -58,13 +92,33 @@ func readXStatus(dirfd int) (Extended, error) {
 	return x, x.UnmarshalText(b)
 }
 
+// dirID is the device and inode of the directory dirfd; zero if fstat
+// fails.
+func dirID(dirfd int) fileID {
+	var st unix.Stat_t
+	if unix.Fstat(dirfd, &st) != nil {
+		return fileID{}
+	}
+	return fileID{st.Dev, st.Ino}
+}
+
+// bootID is the kernel's id of this boot, or "" where it cannot be read
+// (then nothing is adopted: no record matches).
+var bootID = sync.OnceValue(func() string {
+	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+})
+
 // adopt takes over the ./run a previous supervisor of this directory left
 // running, if there is one: the machine starts up with that pid and the
 // rest of the old record (want, paused, readiness, uptime, restarts, last
 // exit), so svstat shows the service as before. Open calls it with the
 // lock held, before the first status is written.
 func (s *Service) adopt() {
-	pid, x := runningPid(s.dirfd)
+	pid, x := recordedProcess(s.dirfd)
 	if pid == 0 {
 		return
 	}
@@ -80,13 +134,17 @@ func (s *Service) adopt() {
 	}
 	pidfd := os.NewFile(uintptr(fd), "pidfd:"+strconv.Itoa(pid))
 	s.m = adoptedMachine(x, s.m.want, s.cfg.StopTimeout)
+	if s.m.phase == phaseFinishing {
+		s.m.finishBy = time.Now().Add(finishLimit) // its own limit is lost with its supervisor
+	}
 	s.sp = &adoptedSpawner{spawner: s.sp, pid: pid, pidfd: pidfd}
 	go watchAdopted(pidfd, pid, s.exits, s.done)
 }
 
-// adoptedMachine is the state of a service whose ./run, recorded in x,
-// was started by an earlier supervisor and is still running. def is the
-// want to use if x's is unreadable.
+// adoptedMachine is the state of a service whose ./run (or ./finish),
+// recorded in x, was started by an earlier supervisor and is still
+// running. def is the want to use if x's is unreadable. A finishing
+// machine gets no kill deadline here (adopt sets one).
 func adoptedMachine(x Extended, def want, stopAfter time.Duration) *machine {
 	w := def
 	for _, c := range []want{wantUp, wantDown, wantOnce} {
@@ -98,9 +156,14 @@ func adoptedMachine(x Extended, def want, stopAfter time.Duration) *machine {
 	m := newMachine(since, w, stopAfter)
 	m.phase, m.pending, m.lastTry = phaseUp, false, since
 	m.pid, m.procStart = x.Pid, x.PidStart
-	m.paused, m.ready, m.restarts = x.Paused, x.Ready, x.Restarts
-	if x.Ready {
-		m.readySince = x.ReadySince.Time()
+	m.restarts = x.Restarts
+	if x.State == phaseFinishing.String() {
+		m.phase = phaseFinishing
+	} else {
+		m.paused, m.ready = x.Paused, x.Ready
+		if x.Ready {
+			m.readySince = x.ReadySince.Time()
+		}
 	}
 	if x.ExitCode >= 0 {
 		m.exited = true
@@ -112,12 +175,25 @@ func adoptedMachine(x Extended, def want, stopAfter time.Duration) *machine {
 	return m
 }
 
-// adoptedSpawner signals the adopted ./run through its pidfd and
-// everything else as usual.
+// adoptedSpawner signals the adopted ./run or ./finish through its pidfd
+// and everything else as usual.
 type adoptedSpawner struct {
 	spawner
-	pid   int      // the adopted ./run until it has exited, then 0
+	pid   int      // the adopted process until it has exited, then 0
 	pidfd *os.File // closed once it has exited
+}
+
+// start: a service has one child at a time, so the adopted one has exited.
+func (a *adoptedSpawner) start(prog string, args ...string) (int, uint64, error) {
+	a.forget()
+	return a.spawner.start(prog, args...)
+}
+
+func (a *adoptedSpawner) forget() {
+	if a.pid != 0 {
+		a.pidfd.Close()
+		a.pid = 0
+	}
 }
 
 func (a *adoptedSpawner) signal(pid int, sig syscall.Signal) {
@@ -135,12 +211,9 @@ func (a *adoptedSpawner) signal(pid int, sig syscall.Signal) {
 }
 
 // runExited is called by the service's own goroutine for each exit of
-// ./run; the first is the adopted one's (it was up when adopted).
+// ./run; the first is the adopted one's when it was up when adopted.
 func (a *adoptedSpawner) runExited() {
-	if a.pid != 0 {
-		a.pidfd.Close()
-		a.pid = 0
-	}
+	a.forget()
 	a.spawner.runExited()
 }
 

@@ -62,9 +62,16 @@ type (
 		procStart uint64
 	}
 	evStartFailed struct{ err error } // nil: there is no ./finish to run
-	evReady       struct{ pid int }   // ./run wrote a newline to its notification fd
-	evWake        struct{}            // start-up, or the deadline passed
-	evShutdown    struct{}            // stop for shutdown: dx, then SIGKILL at the stop deadline
+	// evReleased and evExecFailed are the results of a release effect:
+	// the started program runs, or its exec failed.
+	evReleased   struct{ pid int }
+	evExecFailed struct {
+		pid int
+		err error
+	}
+	evReady    struct{ pid int } // ./run wrote a newline to its notification fd
+	evWake     struct{}          // start-up, or the deadline passed
+	evShutdown struct{}          // stop for shutdown: dx, then SIGKILL at the stop deadline
 )
 
 // Effects the executor carries out, in order.
@@ -76,8 +83,14 @@ type (
 		sig syscall.Signal
 	}
 	announce struct{} // write supervise/status and supervise/xstatus
-	warn     struct{ err error }
-	notify   struct{ ev Event }
+	// release lets a started program, recorded by the announce before it,
+	// exec (barrier.go). file is "run" or "finish", for messages.
+	release struct {
+		pid  int
+		file string
+	}
+	warn   struct{ err error }
+	notify struct{ ev Event }
 )
 
 type effect any
@@ -146,6 +159,13 @@ func (m *machine) step(now time.Time, ev any) []effect {
 		effs = m.started(now, ev)
 	case evStartFailed:
 		effs = m.startFailed(now, ev.err)
+	case evReleased:
+		if m.phase == phaseUp && ev.pid == m.pid {
+			m.restarting = false
+			effs = []effect{notify{Event{Kind: Started, Pid: m.pid}}}
+		}
+	case evExecFailed:
+		effs = m.execFailed(now, ev)
 	case evReady:
 		if m.phase == phaseUp && ev.pid == m.pid && !m.ready {
 			m.ready, m.readySince = true, now
@@ -257,18 +277,40 @@ func (m *machine) down(now time.Time) []effect {
 func (m *machine) started(now time.Time, ev evStarted) []effect {
 	switch m.phase {
 	case phaseStarting:
+		// Recorded before the program runs a single instruction: the
+		// announce comes before the release. A restart is counted now,
+		// and uncounted if the exec fails (restarting stays set until
+		// the release).
 		m.phase, m.pid, m.procStart, m.changed = phaseUp, ev.pid, ev.procStart, now
 		m.paused, m.ready = false, false
 		if m.restarting {
 			m.restarts++
-			m.restarting = false
 		}
-		return []effect{announce{}, notify{Event{Kind: Started, Pid: ev.pid}}}
+		return []effect{announce{}, release{ev.pid, "run"}}
 	case phaseFinishing:
 		m.pid, m.procStart, m.finishBy = ev.pid, ev.procStart, now.Add(finishLimit)
-		return []effect{announce{}}
+		return []effect{announce{}, release{ev.pid, "finish"}}
 	}
 	return nil
+}
+
+// execFailed: the program started at the barrier could not be exec'd. It
+// never ran: the machine goes on as after a failed start.
+func (m *machine) execFailed(now time.Time, ev evExecFailed) []effect {
+	if ev.pid != m.pid || ev.pid == 0 {
+		return nil
+	}
+	switch m.phase {
+	case phaseUp:
+		if m.restarting {
+			m.restarts--
+		}
+		m.phase = phaseStarting
+	case phaseFinishing:
+		m.finishBy = time.Time{}
+	}
+	m.pid, m.procStart = 0, 0
+	return m.startFailed(now, ev.err)
 }
 
 func (m *machine) startFailed(now time.Time, err error) []effect {

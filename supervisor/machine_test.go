@@ -39,7 +39,7 @@ func viewOf(m *machine) view {
 }
 
 var effectOpts = cmp.Options{
-	cmp.AllowUnexported(kill{}, startFinish{}, warn{}, notify{}),
+	cmp.AllowUnexported(kill{}, startFinish{}, warn{}, notify{}, release{}),
 	cmpopts.EquateErrors(),
 	cmpopts.EquateEmpty(),
 }
@@ -88,14 +88,25 @@ func TestMachineSteps(t *testing.T) {
 			[]effect{startRun{}}},
 		{"down want up: wake in the pause waits", downWantUp(), soon, evWake{},
 			func(v *view) {}, nil},
-		{"starting: started", with(downWantUp(), func(m *machine) { m.phase, m.pending = phaseStarting, false }), now, evStarted{pid: 7},
+		{"starting: started, recorded before released", with(downWantUp(), func(m *machine) { m.phase, m.pending = phaseStarting, false }), now, evStarted{pid: 7},
 			func(v *view) { v.Phase, v.Pid, v.Changed, v.Pending = phaseUp, 7, now, false },
-			[]effect{announce{}, notify{Event{Kind: Started, Pid: 7}}}},
+			[]effect{announce{}, release{7, "run"}}},
 		{"starting: restart counts", with(downWantUp(), func(m *machine) { m.phase, m.pending, m.restarting = phaseStarting, false, true }), now, evStarted{pid: 7},
 			func(v *view) {
-				v.Phase, v.Pid, v.Changed, v.Pending, v.Restarts, v.Restarting = phaseUp, 7, now, false, 1, false
+				v.Phase, v.Pid, v.Changed, v.Pending, v.Restarts, v.Restarting = phaseUp, 7, now, false, 1, true
 			},
-			[]effect{announce{}, notify{Event{Kind: Started, Pid: 7}}}},
+			[]effect{announce{}, release{7, "run"}}},
+		{"up: released", with(up(), func(m *machine) { m.restarting, m.restarts = true, 1 }), now, evReleased{100},
+			func(v *view) { v.Restarting = false },
+			[]effect{notify{Event{Kind: Started, Pid: 100}}}},
+		{"up: released, stale", up(), now, evReleased{99}, func(v *view) {}, nil},
+		{"up: exec fails behind the barrier, retried later", up(), now, evExecFailed{100, errNoExec},
+			func(v *view) { v.Phase, v.Pid, v.Pending, v.Changed = phaseDown, 0, true, now },
+			[]effect{warn{errNoExec}, announce{}}},
+		{"up: exec of a restart fails: not counted", with(up(), func(m *machine) { m.restarting, m.restarts = true, 2 }), now, evExecFailed{100, errNoExec},
+			func(v *view) { v.Phase, v.Pid, v.Pending, v.Changed, v.Restarts = phaseDown, 0, true, now, 1 },
+			[]effect{warn{errNoExec}, announce{}}},
+		{"up: exec fails, stale", up(), now, evExecFailed{99, errNoExec}, func(v *view) {}, nil},
 		{"starting: exec fails, retried later", with(downWantUp(), func(m *machine) { m.phase, m.pending = phaseStarting, false }), now, evStartFailed{errNoExec},
 			func(v *view) { v.Phase, v.Pending, v.Changed = phaseDown, true, now },
 			[]effect{warn{errNoExec}, announce{}}},
@@ -168,7 +179,12 @@ func TestMachineSteps(t *testing.T) {
 		{"down: stray exit", downWantDown(), now, evExit{Exit{5, exitCode3}}, func(v *view) {}, nil},
 
 		{"finishing: started", with(finishing(), func(m *machine) { m.pid, m.finishBy = 0, time.Time{} }), now, evStarted{pid: 201},
-			func(v *view) { v.Pid, v.FinishBy = 201, now.Add(finishLimit) }, []effect{announce{}}},
+			func(v *view) { v.Pid, v.FinishBy = 201, now.Add(finishLimit) }, []effect{announce{}, release{201, "finish"}}},
+		{"finishing: exec of finish fails", finishing(), now, evExecFailed{200, errNoExec},
+			func(v *view) {
+				v.Phase, v.Pid, v.FinishBy, v.LastTry, v.Restarting = phaseStarting, 0, time.Time{}, now, true
+			},
+			[]effect{warn{errNoExec}, announce{}, notify{Event{Kind: Down}}, startRun{}}},
 		{"finishing: absent finish, restart due", with(finishing(), func(m *machine) { m.pid = 0 }), now, evStartFailed{},
 			func(v *view) {
 				v.Phase, v.Pid, v.FinishBy, v.LastTry, v.Restarting = phaseStarting, 0, time.Time{}, now, true
@@ -228,8 +244,9 @@ func TestMachineSteps(t *testing.T) {
 }
 
 // TestMachineInvariants runs every event in every state and checks what
-// must always hold: signals only go to the running program, the status
-// shows a pid only while ./run runs, and a finished machine is down.
+// must always hold: signals only go to the running program, a started
+// program is released only after the status naming it was written, the
+// status shows a pid only while ./run runs, and a finished machine is down.
 func TestMachineInvariants(t *testing.T) {
 	states := map[string]func() *machine{
 		"down want up": downWantUp, "down want down": downWantDown, "up": up, "finishing": finishing,
@@ -237,7 +254,8 @@ func TestMachineInvariants(t *testing.T) {
 		"up exiting":        func() *machine { return with(up(), func(m *machine) { m.exit = true }) },
 		"finishing exiting": func() *machine { return with(finishing(), func(m *machine) { m.exit = true }) },
 	}
-	events := []any{evWake{}, evShutdown{}, evReady{100}, evExit{Exit{100, 0}}, evExit{Exit{200, exit125}}}
+	events := []any{evWake{}, evShutdown{}, evReady{100}, evExit{Exit{100, 0}}, evExit{Exit{200, exit125}},
+		evStarted{pid: 300}, evReleased{100}, evExecFailed{100, errNoExec}, evExecFailed{200, errNoExec}}
 	for c := 0; c < 256; c++ {
 		events = append(events, evControl{byte(c)})
 	}
@@ -246,9 +264,20 @@ func TestMachineInvariants(t *testing.T) {
 			for _, at := range []time.Time{t0, t0.Add(time.Minute)} {
 				m := mk()
 				before := m.pid
+				announced := false
 				for _, e := range m.step(at, ev) {
-					if k, ok := e.(kill); ok && (k.pid != before || before == 0) {
-						t.Errorf("%s, %#v: signal to %d while pid was %d", name, ev, k.pid, before)
+					switch e := e.(type) {
+					case kill:
+						if e.pid != before || before == 0 {
+							t.Errorf("%s, %#v: signal to %d while pid was %d", name, ev, e.pid, before)
+						}
+					case announce:
+						announced = true
+					case release:
+						// The barrier's promise: nothing runs unrecorded.
+						if !announced || e.pid != m.pid {
+							t.Errorf("%s, %#v: release of %d (announced %v, pid %d)", name, ev, e.pid, announced, m.pid)
+						}
 					}
 				}
 				if st := m.status(); (st.Pid != 0) != (m.phase == phaseUp) {

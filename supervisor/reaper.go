@@ -30,7 +30,16 @@ type Reaper struct {
 	owners map[int]chan<- Exit
 	sigs   chan os.Signal
 	done   chan struct{}
+	// held has a token for each child waiting at its start barrier
+	// (barrier.go): each holds two descriptors here until it has exec'd,
+	// and thousands of services starting at once must not run the
+	// process out of descriptors.
+	held chan struct{}
 }
+
+// maxHeld bounds the children waiting at their start barrier at once.
+// Forks are one at a time anyway (Start holds mu).
+const maxHeld = 16
 
 // NewReaper installs the SIGCHLD handler and starts reaping.
 func NewReaper() *Reaper {
@@ -38,6 +47,7 @@ func NewReaper() *Reaper {
 		owners: make(map[int]chan<- Exit),
 		sigs:   make(chan os.Signal, 1),
 		done:   make(chan struct{}),
+		held:   make(chan struct{}, maxHeld),
 	}
 	signal.Notify(r.sigs, syscall.SIGCHLD)
 	go r.loop()

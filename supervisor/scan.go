@@ -505,6 +505,7 @@ func (s *Scanner) start(m *member, stdin, stdout *os.File, stopTimeout time.Dura
 		Warn:        s.serviceWarn,
 		StopTimeout: stopTimeout,
 		Adopt:       true,
+		WaitLock:    true,
 		Observe:     s.observer(m),
 	})
 	if err != nil {
@@ -514,7 +515,9 @@ func (s *Scanner) start(m *member, stdin, stdout *os.File, stopTimeout time.Dura
 	m.svc = svc
 	s.running++
 	go func() {
-		svc.Run()
+		if err := svc.Run(); err != nil {
+			s.warn(&ServiceError{Fatal: true, Err: err})
+		}
 		s.ended <- m
 	}()
 }

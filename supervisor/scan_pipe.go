@@ -18,7 +18,7 @@ func logPipe(mainDir, logDir *os.File) (r, w *os.File, err error) {
 		dir *os.File
 		fd  int
 	}{{logDir, 0}, {mainDir, 1}} {
-		if pid, _ := runningPid(int(end.dir.Fd())); pid > 0 {
+		if pid, _ := recordedProcess(int(end.dir.Fd())); pid > 0 {
 			if r, w, ok := reopenPipe(pid, end.fd); ok {
 				return r, w, nil
 			}

@@ -147,6 +147,8 @@ func TestAdoptedMachine(t *testing.T) {
 			func() view { v := upView; v.ExitCode, v.Exited = 3, 1; return v }()},
 		{"last exit by signal", with(func(x *Extended) { x.ExitCode, x.ExitSignal = 256, 9 }), wantUp,
 			func() view { v := upView; v.ExitCode, v.ExitSignal, v.Exited = 256, 9, 1; return v }()},
+		{"finishing", with(func(x *Extended) { x.State, x.ExitCode = "finishing", 3 }), wantUp,
+			func() view { v := upView; v.Phase, v.ExitCode, v.Exited = phaseFinishing, 3, 1; return v }()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := adoptedMachine(tc.x, tc.def, DefaultStopTimeout)

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -38,6 +39,10 @@ type Config struct {
 	// left running (recorded in supervise/xstatus, see adopt.go) instead
 	// of starting a second one.
 	Adopt bool
+	// WaitLock, if set, makes a supervise/lock held by someone else no
+	// error for Open: Run tries again for a moment (lockwait.go) before it
+	// gives up with that error.
+	WaitLock bool
 }
 
 // EventKind says what happened to a service.
@@ -80,9 +85,11 @@ func (e *StartError) Unwrap() error { return e.Err }
 type Service struct {
 	cfg     Config
 	dirfd   int
+	dir     fileID // what dirfd is, for the records (adopt.go)
 	m       *machine
 	sp      spawner
-	files   *superviseFiles // nil in tests
+	files   *superviseFiles // nil in tests, and while waiting for the lock
+	lockErr error           // set while Run is to wait for the lock
 	store   func(Status, Extended)
 	exits   chan Exit
 	control chan []byte
@@ -112,12 +119,8 @@ func Open(cfg Config) (*Service, error) {
 	if err := makeSuperviseDir(dirfd); err != nil {
 		return nil, err
 	}
-	files, err := lockSupervise(dirfd, cfg.Name)
-	if err != nil {
-		return nil, err
-	}
 	s := newService(cfg, newMachine(time.Now(), w, cfg.StopTimeout))
-	s.dirfd, s.files = dirfd, files
+	s.dirfd, s.dir = dirfd, dirID(dirfd)
 	s.store = s.writeStatus
 	s.sp = &forkSpawner{
 		name:   cfg.Name,
@@ -130,18 +133,36 @@ func Open(cfg Config) (*Service, error) {
 		done:   s.done,
 		warn:   s.warn,
 	}
-	if files.controlPolled {
-		s.warn(fmt.Errorf("%s/supervise/control is not a FIFO: reading it once a second", cfg.Name))
+	files, err := lockSupervise(dirfd, cfg.Name)
+	if err != nil {
+		if cfg.WaitLock && errors.Is(err, unix.EWOULDBLOCK) {
+			s.lockErr = err
+			return s, nil
+		}
+		return nil, err
 	}
-	if cfg.Adopt {
-		s.adopt()
-	}
-	s.announce()
-	if err := files.openOk(dirfd, cfg.Name); err != nil {
-		files.close()
+	if err := s.begin(files); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// begin is the start-up once supervise/lock is held: adoption, the first
+// status, then supervise/ok.
+func (s *Service) begin(files *superviseFiles) error {
+	if files.controlPolled {
+		s.warn(fmt.Errorf("%s/supervise/control is not a FIFO: reading it once a second", s.cfg.Name))
+	}
+	if s.cfg.Adopt {
+		s.adopt()
+	}
+	s.announce()
+	if err := files.openOk(s.dirfd, s.cfg.Name); err != nil {
+		files.close()
+		return err
+	}
+	s.files = files
+	return nil
 }
 
 func newService(cfg Config, m *machine) *Service {
@@ -166,10 +187,16 @@ func (s *Service) Shutdown() {
 }
 
 // Run supervises until x or Shutdown and the service is down, then
-// releases supervise/lock and the FIFOs. It returns nil: problems along the
-// way go to Config.Warn.
+// releases supervise/lock and the FIFOs. Problems along the way go to
+// Config.Warn; the error is a start-up error that Open left to Run
+// (Config.WaitLock).
 func (s *Service) Run() error {
 	defer close(s.done)
+	if s.lockErr != nil {
+		if ok, err := s.awaitLock(); !ok {
+			return err
+		}
+	}
 	if s.files != nil {
 		go s.readControl(s.files.control, s.files.controlPolled)
 		defer s.files.close()
@@ -269,6 +296,11 @@ func (s *Service) handle(ev any) {
 			if s.sp.hasFinish() {
 				next = s.startProg(finishProg, "finish", fmt.Sprint(e.code), fmt.Sprint(e.signal))
 			}
+		case release:
+			next = evReleased{e.pid}
+			if err := s.sp.release(e.pid); err != nil {
+				next = evExecFailed{e.pid, &StartError{Path: s.cfg.Name + "/" + e.file, Err: err}}
+			}
 		case kill:
 			s.sp.signal(e.pid, e.sig)
 		case announce:
@@ -305,6 +337,7 @@ func (s *Service) writeStatus(st Status, x Extended) {
 	if err := writeStatusFile(s.dirfd, s.cfg.Name, "status", b); err != nil {
 		s.warn(err)
 	}
+	x.DirDev, x.DirIno, x.BootID = s.dir.dev, s.dir.ino, bootID()
 	b, _ = x.MarshalText()
 	if err := writeStatusFile(s.dirfd, s.cfg.Name, XStatusFile, b); err != nil {
 		s.warn(err)

@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -22,6 +23,10 @@ type fakeSpawner struct {
 	kills   []string // "+7s 1 killed"
 	finish  bool
 	failRun error
+	// failExec makes the release of ./run fail: the exec behind the
+	// barrier did not work.
+	failExec error
+	released []int
 }
 
 func (f *fakeSpawner) start(prog string, args ...string) (int, uint64, error) {
@@ -33,6 +38,16 @@ func (f *fakeSpawner) start(prog string, args ...string) (int, uint64, error) {
 	}
 	f.pid++
 	return f.pid, uint64(1000 + f.pid), nil
+}
+
+func (f *fakeSpawner) release(pid int) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.released = append(f.released, pid)
+	if f.failExec != nil && strings.Contains(f.starts[len(f.starts)-1], runProg) {
+		return f.failExec
+	}
+	return nil
 }
 
 func (f *fakeSpawner) hasFinish() bool { return f.finish }

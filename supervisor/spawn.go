@@ -16,8 +16,13 @@ import (
 // for every effect that touches a process, so tests can fake it.
 type spawner interface {
 	// start runs prog ("./run" or "./finish") with args in the service
-	// directory; the exit will arrive on the service's exit channel.
+	// directory, held at the start barrier (barrier.go): the process
+	// exists, with its pid and start time, but runs nothing of prog until
+	// release. Its exit will arrive on the service's exit channel.
 	start(prog string, args ...string) (pid int, procStart uint64, err error)
+	// release lets the process start last exec its program, once its pid
+	// is recorded; the error is exec's.
+	release(pid int) error
 	// hasFinish reports whether ./finish is an executable file.
 	hasFinish() bool
 	signal(pid int, sig syscall.Signal)
@@ -38,7 +43,9 @@ type forkSpawner struct {
 	done   <-chan struct{} // closed when the service loop has ended
 	warn   func(error)
 
-	notify *os.File // read end of the current ./run's readiness pipe
+	notify   *os.File   // read end of the current ./run's readiness pipe
+	held     *heldChild // started and not yet released
+	heldProg string     // what held execs once released
 }
 
 // maxNotificationFd bounds notification-fd to something a child can have.
@@ -67,19 +74,33 @@ func (f *forkSpawner) start(prog string, args ...string) (int, uint64, error) {
 			f.warn(err)
 		}
 	}
-	pid, err := f.reaper.Start(prog, append([]string{prog}, args...), attr, f.exits)
+	held, err := startHeld(f.reaper, prog, append([]string{prog}, args...), attr, f.exits)
 	if notifyW != nil {
 		notifyW.Close()
 		if err != nil {
 			f.runExited()
 		} else {
-			go f.awaitReadiness(f.notify, pid)
+			go f.awaitReadiness(f.notify, held.pid)
 		}
 	}
 	if err != nil {
 		return 0, 0, err
 	}
-	return pid, procStartTime(pid), nil
+	f.held, f.heldProg = held, prog
+	return held.pid, procStartTime(held.pid), nil
+}
+
+func (f *forkSpawner) release(pid int) error {
+	held, prog := f.held, f.heldProg
+	if held == nil || held.pid != pid {
+		return nil
+	}
+	f.held = nil
+	err := held.let()
+	if err != nil && prog == runProg {
+		f.runExited() // no ./run will write to the readiness pipe
+	}
+	return err
 }
 
 // closedFd in ProcAttr.Files makes the child's descriptor closed.

@@ -40,6 +40,13 @@ type Extended struct {
 	ExitCode   int
 	ExitSignal int
 	Restarts   int // automatic restarts of ./run after it exited
+	// DirDev and DirIno are the device and inode of the service directory
+	// the record was written for, and BootID the kernel's boot id
+	// (/proc/sys/kernel/random/boot_id) when it was written: a copy of
+	// the directory, or a record from an earlier boot, names no process
+	// of this one (adopt.go). Zero and empty in records of older gotools.
+	DirDev, DirIno uint64
+	BootID         string
 }
 
 // MarshalText renders the record as key=value lines.
@@ -59,6 +66,9 @@ func (x Extended) MarshalText() ([]byte, error) {
 	num("exitcode", int64(x.ExitCode))
 	num("exitsignal", int64(x.ExitSignal))
 	num("restarts", int64(x.Restarts))
+	add("dirdev", strconv.FormatUint(x.DirDev, 10))
+	add("dirino", strconv.FormatUint(x.DirIno, 10))
+	add("bootid", x.BootID)
 	return b, nil
 }
 
@@ -115,6 +125,12 @@ func (x *Extended) set(k, v string) error {
 		x.ExitSignal, err = strconv.Atoi(v)
 	case "restarts":
 		x.Restarts, err = strconv.Atoi(v)
+	case "dirdev":
+		x.DirDev, err = strconv.ParseUint(v, 10, 64)
+	case "dirino":
+		x.DirIno, err = strconv.ParseUint(v, 10, 64)
+	case "bootid":
+		x.BootID = v
 	}
 	return err
 }

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -12,6 +13,7 @@ var sampleXStatus = Extended{
 	State: "up", Want: "up", Pid: 1234, PidStart: 987654,
 	Since: tai64.N{Sec: 0x400000006b04efc3, Nano: 500}, Ready: true,
 	ReadySince: tai64.N{Sec: 0x400000006b04efc4, Nano: 1500}, ExitCode: 256, ExitSignal: 15, Restarts: 3,
+	DirDev: 2049, DirIno: 1311747, BootID: "3b1f7c2e-8d4a-4c1e-9f0b-6a5d2e7c8b91",
 }
 
 const sampleXStatusText = `state=up
@@ -26,6 +28,9 @@ readysince=@400000006b04efc4000005dc
 exitcode=256
 exitsignal=15
 restarts=3
+dirdev=2049
+dirino=1311747
+bootid=3b1f7c2e-8d4a-4c1e-9f0b-6a5d2e7c8b91
 `
 
 func TestXStatusText(t *testing.T) {
@@ -42,6 +47,21 @@ func TestXStatusText(t *testing.T) {
 	}
 }
 
+// TestXStatusOlderRecord: a record written before the directory and boot
+// fields existed still reads, with them zero (adoptable then says no).
+func TestXStatusOlderRecord(t *testing.T) {
+	old, _, _ := strings.Cut(sampleXStatusText, "dirdev=")
+	var x Extended
+	if err := x.UnmarshalText([]byte(old)); err != nil {
+		t.Fatal(err)
+	}
+	want := sampleXStatus
+	want.DirDev, want.DirIno, want.BootID = 0, 0, ""
+	if diff := cmp.Diff(want, x); diff != "" {
+		t.Errorf("parsed (-want +got)\n%s", diff)
+	}
+}
+
 func TestXStatusParse(t *testing.T) {
 	for _, tc := range []struct {
 		name, text string
@@ -54,6 +74,9 @@ func TestXStatusParse(t *testing.T) {
 		{"bad number", "pid=x\n", false},
 		{"bad flag", "ready=2\n", false},
 		{"bad stamp", "since=@40\n", false},
+		{"bad inode", "dirino=-1\n", false},
+		{"bad device", "dirdev=0x801\n", false},
+		{"any boot id", "bootid=not-a-uuid\n", true},
 	} {
 		var x Extended
 		if err := x.UnmarshalText([]byte(tc.text)); (err == nil) != tc.ok {

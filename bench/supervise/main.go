@@ -7,11 +7,14 @@
 // supervise/status in a tight loop (every 100 µs); each supervise runs as
 // PID 1 of its own PID namespace (unshare, root needed) so nothing leaks.
 //
-//   - up: from starting `svc -u` on a down service to a pid in the status,
-//     more than a second after the previous start;
+//   - up: from starting `svc -u` on a down service to a pid in the status
+//     and ./run running (its `exec sleep` done: gotools records the pid
+//     before ./run runs, behind its start barrier), more than a second
+//     after the previous start;
 //   - restart: from the exit of ./run (SIGKILL sent by the benchmark itself,
-//     so no svc start-up is counted) to the new pid in the status, more than
-//     a second after the previous start (beyond the restart throttle);
+//     so no svc start-up is counted) to the new pid in the status and the
+//     new ./run running, more than a second after the previous start
+//     (beyond the restart throttle);
 //   - PSS: proportional set size of the supervise process, with ./run up,
 //     after a few control commands.
 package main
@@ -50,7 +53,7 @@ func run(n int, gotools string) error {
 	if out, err := exec.Command(gotools, "install", bin).CombinedOutput(); err != nil {
 		return fmt.Errorf("gotools install: %v %s", err, out)
 	}
-	fmt.Println("| supervise | svc -u → up (median, µs) | exit → restart (median, µs) | PSS (KiB) |")
+	fmt.Println("| supervise | svc -u → ./run runs (median, µs) | exit → ./run runs again (median, µs) | PSS (KiB) |")
 	fmt.Println("|---|---|---|---|")
 	for _, impl := range []struct{ name, supervise string }{
 		{"Debian 0.76", "/usr/bin/supervise"},
@@ -156,7 +159,7 @@ func (s *service) upLatency(n int) (time.Duration, error) {
 		if err := s.svc("-u"); err != nil {
 			return 0, err
 		}
-		if err := s.until("up", func() bool { return s.pid() != 0 }); err != nil {
+		if err := s.until("up", func() bool { return s.pid() != 0 && s.runs() }); err != nil {
 			return 0, err
 		}
 		times = append(times, time.Since(start))
@@ -183,7 +186,7 @@ func (s *service) restartLatency(n int) (time.Duration, error) {
 		if err := syscall.Kill(run, syscall.SIGKILL); err != nil {
 			return 0, err
 		}
-		if err := s.until("restart", func() bool { p := s.pid(); return p != 0 && p != old }); err != nil {
+		if err := s.until("restart", func() bool { p := s.pid(); return p != 0 && p != old && s.runs() }); err != nil {
 			return 0, err
 		}
 		times = append(times, time.Since(start))
@@ -216,6 +219,21 @@ func (s *service) pss() (time.Duration, error) {
 		}
 	}
 	return 0, fmt.Errorf("no Pss line")
+}
+
+// runs reports whether supervise's one child is ./run's sleep: the
+// program itself runs (not a shell, nor gotools' start barrier).
+func (s *service) runs() bool {
+	sup, err := s.supervisePid()
+	if err != nil {
+		return false
+	}
+	run, err := onlyChild(sup)
+	if err != nil {
+		return false
+	}
+	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", run))
+	return err == nil && string(comm) == "sleep\n"
 }
 
 // supervisePid is the supervise process (unshare's child), as we see it.
