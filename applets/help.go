@@ -102,14 +102,12 @@ func helpIndex() string {
 }
 
 // Unknown is the dispatcher's answer to a name that is no applet: 0.76-style
-// fatal line, exit 100, and a hint naming the nearest applets.
+// fatal line, exit 100, and a hint naming the nearest listed applets or meta
+// commands.
 func Unknown(p *Proc, name string) error {
-	var names []string
-	for _, a := range registry() {
-		names = append(names, a.Name)
-	}
+	candidates := append(Listed(), "help", "install") // hidden applets are not offered
 	return &ExitError{ExitUsage, p.Name + ": fatal: unknown applet: " + name + "\n" +
-		p.hint(name, append(names, "help", "install"), "gotools --list lists the applets")}
+		p.hint(name, candidates, "gotools --list lists the applets")}
 }
 
 // hint is "NAME: hint: did you mean X? WHERE" naming the candidates nearest
