@@ -6,11 +6,13 @@ package applets
 // docs, so the binary says what the repository's pages say.
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
 
+	"gotools/applets/message"
 	"gotools/docs"
 )
 
@@ -66,8 +68,8 @@ func Help(p *Proc, args []string) error {
 			_, err := io.WriteString(p.Stdout, text)
 			return err
 		}
-		return &ExitError{ExitUsage, p.Name + ": fatal: no help for " + args[0] + "\n" +
-			p.hint(args[0], docs.Names(), "gotools help lists the pages")}
+		return p.Fail(ExitUsage, &message.Error{Err: errors.New("no help for " + args[0]),
+			Hint: hint(args[0], docs.Names(), "gotools help lists the pages")})
 	}
 	return p.Usage(helpUsage)
 }
@@ -106,20 +108,19 @@ func helpIndex() string {
 // commands.
 func Unknown(p *Proc, name string) error {
 	candidates := append(Listed(), "help", "install") // hidden applets are not offered
-	return &ExitError{ExitUsage, p.Name + ": fatal: unknown applet: " + name + "\n" +
-		p.hint(name, candidates, "gotools --list lists the applets")}
+	return p.Fail(ExitUsage, &message.Error{Err: errors.New("unknown applet: " + name),
+		Hint: hint(name, candidates, "gotools --list lists the applets")})
 }
 
-// hint is "NAME: hint: did you mean X? WHERE" naming the candidates nearest
-// to name, or just "NAME: hint: WHERE" when none is close.
-func (p *Proc) hint(name string, candidates []string, where string) string {
+// hint is "did you mean X? WHERE" naming the candidates nearest to name, or
+// just WHERE when none is close.
+func hint(name string, candidates []string, where string) string {
 	near := Nearest(name, candidates)
-	if len(near) == 0 {
-		return p.Name + ": hint: " + where + "\n"
+	switch len(near) {
+	case 0:
+		return where
+	case 1, 2:
+		return "did you mean " + strings.Join(near, " or ") + "? " + where
 	}
-	alternatives := strings.Join(near, " or ")
-	if len(near) > 2 {
-		alternatives = strings.Join(near[:len(near)-1], ", ") + " or " + near[len(near)-1]
-	}
-	return p.Name + ": hint: did you mean " + alternatives + "? " + where + "\n"
+	return "did you mean " + strings.Join(near[:len(near)-1], ", ") + " or " + near[len(near)-1] + "? " + where
 }

@@ -89,7 +89,7 @@ func TestHelpOnlyWhenAlone(t *testing.T) {
 		if argv[0] == "tai64n" {
 			stdin = "" // no stamps to tell apart
 		}
-		t.Run(strings.Join(argv, " "), func(t *testing.T) { same(t, cmd{Stdin: stdin}, argv...) })
+		t.Run(strings.Join(argv, " "), func(t *testing.T) { differential(t, runs(t, cmd{Stdin: stdin}, argv...)) })
 	}
 }
 
