@@ -25,7 +25,9 @@ import (
 //
 // SIGTERM: finish the current line, then exit as at end of input. SIGALRM:
 // rotate every non-empty current. Exit 0 at end of input; 111 when startup
-// fails (before any input is read), with 0.76's messages.
+// fails (before any input is read), with 0.76's messages. A pipe on stdin
+// is consumed only as far as it is logged, so SIGKILL loses no line (the
+// last piece written may be logged twice; docs/multilog.md).
 //
 // The work is done by package logger; this wrapper forces umask 022, maps
 // the signals to method calls and prints the logger's warnings.
