@@ -14,13 +14,13 @@ import (
 
 // multilog script...
 //
-// Reads lines from stdin and applies the script to each (COMPAT §5): t stamps
+// Reads lines from stdin and applies the script to each (docs/multilog.md): t stamps
 // lines (first argument only), -PATTERN and +PATTERN deselect and select,
 // e copies selected lines to stderr, =FILE keeps the last selected line in
 // FILE, sSIZE, nNUM and !PROCESSOR set up the log directories (./DIR or /DIR)
 // that follow. Arguments are classified by their first character; anything
 // else is ignored, as in 0.76. gotools adds action 1: each selected line,
-// whole, is copied to stdout (COMPAT §13.14); if stdout is a pipe nobody
+// whole, is copied to stdout (docs/differences.md); if stdout is a pipe nobody
 // reads any more, the copies are dropped and the logging goes on.
 //
 // SIGTERM: finish the current line, then exit as at end of input. SIGALRM:

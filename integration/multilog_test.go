@@ -247,7 +247,7 @@ func TestMultilogDiffProcessors(t *testing.T) {
 }
 
 // TestMultilogDiffRecovery starts on directories left in each state of the
-// startup recovery table (COMPAT §5.1).
+// startup recovery table (docs/multilog.md).
 func TestMultilogDiffRecovery(t *testing.T) {
 	type file struct {
 		name string
@@ -571,7 +571,7 @@ func TestMultilogDiffLockHeld(t *testing.T) {
 	}))
 }
 
-// TestMultilogStdoutAction is gotools' action 1 (COMPAT §13.14): each
+// TestMultilogStdoutAction is gotools' action 1 (docs/differences.md): each
 // selected line, whole, to stdout.
 func TestMultilogStdoutAction(t *testing.T) {
 	long := strings.Repeat("z", 3000)

@@ -1,7 +1,7 @@
 package integration
 
-// svscan and svscanboot (COMPAT §4.1, §4.2, §13.2, §13.6, §13.7, §13.10,
-// §13.13) on real service trees, each in its own PID namespace: svscan is
+// svscan and svscanboot (docs/svscan.md, docs/svscanboot.md, docs/differences.md)
+// on real service trees, each in its own PID namespace: svscan is
 // either the namespace's init (PID 1) or the child of a small init
 // (svscanInit) that reaps nothing but svscan itself, so that a missing
 // subreaper shows up as zombies.
@@ -293,7 +293,7 @@ func TestSvscanArguments(t *testing.T) {
 	})
 }
 
-// TestSvscanScansLikeDebian runs one tree (COMPAT §4.1) under Debian's
+// TestSvscanScansLikeDebian runs one tree (docs/svscan.md) under Debian's
 // svscan and supervise and under gotools' svscan: dot entries skipped,
 // symlinks followed, one service per inode, files ignored, a dangling
 // symlink warned about, a ./run that cannot start reported, a logger
@@ -394,7 +394,7 @@ func superviseFiles(t *testing.T, sv string) string {
 // TestSvscanServicesObeyDebianClients: the supervise/ files under gotools'
 // svscan work with Debian's svc and svstat (and gotools'), through every
 // 0.76 letter; after x the service is unsupervised until the next scan,
-// which supervises it again (COMPAT §13.10).
+// which supervises it again (docs/differences.md).
 func TestSvscanServicesObeyDebianClients(t *testing.T) {
 	requireClientDebian(t)
 	const (
@@ -555,7 +555,7 @@ func TestSvscanRescansOnHUP(t *testing.T) {
 // TestSvscanRemovingServices: the usual removal (mv x .x; svc -dx .x
 // .x/log) stops both and nothing restarts them; a directory moved out
 // stays supervised, and once stopped and moved back is supervised again;
-// a log that is a plain file is not paired (COMPAT §13.6).
+// a log that is a plain file is not paired (docs/differences.md).
 func TestSvscanRemovingServices(t *testing.T) {
 	base := t.TempDir()
 	dir := filepath.Join(base, "s")

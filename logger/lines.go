@@ -2,7 +2,7 @@ package logger
 
 import "bytes"
 
-// Window is how much of a line 0.76 holds in memory (COMPAT §5.2): patterns,
+// Window is how much of a line 0.76 holds in memory (docs/multilog.md): patterns,
 // e and = see only these first bytes, stamp included; log directories and
 // stdout get the whole line.
 const Window = 1000

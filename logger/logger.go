@@ -64,7 +64,7 @@ type Logger struct {
 	lastErr error
 }
 
-// Open does multilog's startup (COMPAT §5.1): it opens the = files and then
+// Open does multilog's startup (docs/multilog.md): it opens the = files and then
 // creates, locks and recovers each log directory, in script order. Any error
 // is fatal to multilog; the returned error says what failed, around its errno.
 func Open(cfg Config) (*Logger, error) {
@@ -153,7 +153,7 @@ func (l *Logger) Close() {
 	l.dirs, l.status, l.base, l.wake = nil, nil, -1, -1
 }
 
-// Terminate asks Run to finish as 0.76 does on SIGTERM (COMPAT §5.4): it
+// Terminate asks Run to finish as 0.76 does on SIGTERM (docs/multilog.md): it
 // reads on only to the end of the current line, then ends as at end of input.
 // Safe to call from any goroutine.
 func (l *Logger) Terminate() {
