@@ -11,6 +11,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"gotools/applets"
+	"gotools/applets/message"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -64,7 +66,7 @@ func run(argv []string, p *applets.Proc) int {
 		p.Name = "gotools"
 		return report(p, applets.Install(p, argv[2:]))
 	}
-	fmt.Fprintf(p.Stderr, "gotools: fatal: unknown applet: %s\n", argv[1])
+	io.WriteString(p.Stderr, message.Lines("gotools", message.Fatal, errors.New("unknown applet: "+argv[1])))
 	return applets.ExitUsage
 }
 

@@ -3,15 +3,14 @@ package applets
 import (
 	"errors"
 	"io"
-	"os"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 
+	"gotools/applets/message"
 	"gotools/privdrop"
 )
 
-// Chain fusion (issue 7). A run script such as
+// Chain fusion (docs/design.md). A run script such as
 //
 //	exec softlimit -m 10000000 envdir ./env setuidgid app ./daemon
 //
@@ -24,24 +23,13 @@ import (
 // environment, credentials and groups, lock descriptor, session, messages
 // (with each link's name) and exit codes. Before running a link the checks
 // execve would make first are made: RLIMIT_NPROC after a setuid
-// (System.ExecCheck) and the size of the arguments (E2BIG).
+// (System.ExecCheck) and the size of the arguments (privdrop.ArgsFit).
 //
 // The address-space and data limits are the exception: softlimit leaves them
 // in p.deferred and they are set immediately before the final, real exec
 // (System.ExecLimited). If that exec is the gotools binary itself (a
 // long-running applet such as multilog), they are not set at all, with a
 // warning: see the README.
-
-// fileID identifies a file by device and inode.
-type fileID struct{ dev, ino uint64 }
-
-func statID(path string) (fileID, error) {
-	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err != nil {
-		return fileID{}, err
-	}
-	return fileID{st.Dev, st.Ino}, nil
-}
 
 // execChild replaces the process with the program argv[0], found by
 // pathexec, with argv and env, or runs it in-process when it is a gotools
@@ -57,7 +45,7 @@ func (p *Proc) execChild(argv, env []string) error {
 			if err := p.Sys.ExecCheck(); err != nil {
 				return err
 			}
-			if err := execArgsFit(file, argv, env); err != nil {
+			if err := privdrop.ArgsFit(file, argv, env); err != nil {
 				return err
 			}
 			ran, fused = true, p.runLink(a, args, env)
@@ -83,14 +71,14 @@ func (p *Proc) isSelf(file string) bool {
 		return false
 	}
 	if p.selfID == nil {
-		id, err := statID(p.Self)
+		id, err := privdrop.Identify(p.Self)
 		if err != nil {
 			p.Self = "" // no /proc: never fuse
 			return false
 		}
 		p.selfID = &id
 	}
-	id, err := statID(file)
+	id, err := privdrop.Identify(file)
 	return err == nil && id == *p.selfID
 }
 
@@ -128,35 +116,9 @@ func (p *Proc) execve(prog, file string, argv, env []string, self bool) error {
 	case len(p.deferred) == 0:
 		return p.Exec(file, argv, env)
 	case self:
-		io.WriteString(p.Stderr, "softlimit: warning: "+prog+" runs without the data and address space limits: gotools cannot start under them\n")
+		io.WriteString(p.Stderr, message.Lines("softlimit", message.Warning,
+			errors.New(prog+" runs without the data and address space limits: gotools cannot start under them")))
 		return p.Exec(file, argv, env)
 	}
 	return p.Sys.ExecLimited(p.deferred, file, argv, env)
-}
-
-// execArgsFit returns E2BIG where execve would (fs/exec.c): a string
-// longer than 32 pages, or all strings (the file name included) plus a
-// pointer each beyond a quarter of the stack limit, which counts as at least
-// 128 KiB and at most 6 MiB. A fused link must fail where its exec would.
-func execArgsFit(file string, argv, env []string) error {
-	page := uint64(os.Getpagesize())
-	var stack syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_STACK, &stack); err != nil {
-		return err
-	}
-	room := max(min(stack.Cur/4, 6<<20), 128<<10)
-	used := uint64(max(len(argv), 1)+len(env)) * 8
-	for _, list := range [][]string{{file}, argv, env} {
-		for _, s := range list {
-			n := uint64(len(s)) + 1
-			if n > 32*page {
-				return syscall.E2BIG
-			}
-			used += n
-		}
-	}
-	if used > room {
-		return syscall.E2BIG
-	}
-	return nil
 }

@@ -3,7 +3,6 @@ package applets
 import (
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -94,24 +93,4 @@ func TestChainFusion(t *testing.T) {
 			want: outcome{Stderr: "envdir: fatal: unable to run setuidgid: argument list too long\n", Code: 111}},
 	}
 	checkApplet(t, "softlimit", cases)
-}
-
-func TestExecArgsFit(t *testing.T) {
-	big := strings.Repeat("x", 32*os.Getpagesize())
-	tests := []struct {
-		name string
-		argv []string
-		env  []string
-		want error
-	}{
-		{"small", []string{"true"}, []string{"A=1"}, nil},
-		{"one string too long", []string{"true"}, []string{big}, syscall.E2BIG},
-		{"just fits", []string{"true"}, []string{big[1:]}, nil},
-		{"too much together", []string{"true"}, slices.Repeat([]string{big[1:]}, 50), syscall.E2BIG},
-	}
-	for _, tc := range tests {
-		if got := execArgsFit("/bin/true", tc.argv, tc.env); got != tc.want {
-			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
-		}
-	}
 }

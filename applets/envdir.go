@@ -15,7 +15,9 @@ import "gotools/envdir"
 // (envdir is the one 0.76 program whose usage error exits 111).
 func runEnvdir(p *Proc, args []string) error {
 	if len(args) < 2 {
-		return &ExitError{ExitTemporary, "envdir: usage: envdir dir child\n"}
+		e := p.Usage("envdir dir child").(*ExitError)
+		e.Code = ExitTemporary
+		return e
 	}
 	edits, err := envdir.Read(args[0])
 	if err != nil {

@@ -1,7 +1,6 @@
 package applets
 
 import (
-	"io"
 	"os"
 	"os/signal"
 	"slices"
@@ -9,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"gotools/applets/message"
 	"gotools/logger"
 )
 
@@ -56,7 +56,7 @@ func runMultilog(p *Proc, args []string) error {
 		Env:             p.Env,
 		Warn:            p.Warn,
 		ProcessorError: func(text string, err error) {
-			io.WriteString(p.Stderr, p.Name+": fatal: "+withReason(text, err)+"\n")
+			p.Print(message.Fatal, reason(text, err))
 		},
 	})
 	if err != nil {

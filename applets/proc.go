@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"gotools/applets/message"
 	"gotools/privdrop"
 )
 
@@ -36,7 +37,7 @@ type Proc struct {
 	// that applet in-process instead (chain.go); "" never fuses.
 	Self string
 
-	selfID   *fileID          // Self's device and inode, once looked up
+	selfID   *privdrop.FileID // Self's device and inode, once looked up
 	deferred []privdrop.Limit // limits left for the final exec (chain.go)
 }
 
@@ -51,12 +52,18 @@ func (e *ExitError) Error() string { return e.Msg }
 
 // Usage is NAME: usage: NAME SYNOPSIS, exit 100.
 func (p *Proc) Usage(synopsis string) error {
-	return &ExitError{ExitUsage, p.Name + ": usage: " + synopsis + "\n"}
+	return &ExitError{ExitUsage, message.Lines(p.Name, message.Usage, errors.New(synopsis))}
 }
 
 // Fatal is NAME: fatal: TEXT[: ERRSTR] with the given exit code. err may be nil.
 func (p *Proc) Fatal(code int, text string, err error) error {
-	return &ExitError{code, p.Name + ": fatal: " + withReason(text, err) + "\n"}
+	return p.Fail(code, reason(text, err))
+}
+
+// Fail is err as NAME: fatal: ERR, or as err says (a *message.Error: its
+// level, program and hint), with the given exit code.
+func (p *Proc) Fail(code int, err error) error {
+	return &ExitError{code, message.Lines(p.Name, message.Fatal, err)}
 }
 
 // Unable is the common NAME: fatal: unable to TEXT: ERRSTR, exit 111.
@@ -66,17 +73,24 @@ func (p *Proc) Unable(text string, err error) error {
 
 // Warn prints NAME: warning: TEXT[: ERRSTR] and lets the program go on.
 func (p *Proc) Warn(text string, err error) {
-	io.WriteString(p.Stderr, p.Name+": warning: "+withReason(text, err)+"\n")
+	p.Print(message.Warning, reason(text, err))
+}
+
+// Print prints err as this program does at level (message.Lines), and
+// lets the program go on.
+func (p *Proc) Print(level message.Level, err error) {
+	io.WriteString(p.Stderr, message.Lines(p.Name, level, err))
 }
 
 // Exit ends the applet with a code and no message.
 func Exit(code int) error { return &ExitError{Code: code} }
 
-func withReason(text string, err error) string {
+// reason is TEXT: ERR, or TEXT alone when err is nil.
+func reason(text string, err error) error {
 	if err == nil {
-		return text
+		return errors.New(text)
 	}
-	return text + ": " + Errstr(err)
+	return fmt.Errorf("%s: %w", text, err)
 }
 
 // Report turns an applet's result into the text for stderr and the exit code.
@@ -89,5 +103,5 @@ func Report(name string, err error) (msg string, code int) {
 	if errors.As(err, &e) {
 		return e.Msg, e.Code
 	}
-	return fmt.Sprintf("%s: fatal: %s\n", name, Errstr(err)), ExitTemporary
+	return message.Lines(name, message.Fatal, err), ExitTemporary
 }

@@ -39,5 +39,5 @@ func accountError(p *Proc, name string, err error) error {
 	if errors.Is(err, privdrop.ErrUnknownAccount) {
 		return p.Fatal(ExitTemporary, "unknown account "+name, nil)
 	}
-	return p.Fatal(ExitTemporary, Errstr(err), nil)
+	return p.Fail(ExitTemporary, err)
 }

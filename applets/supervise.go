@@ -22,11 +22,10 @@ package applets
 // dir/notification-fd and supervise/xstatus (see the README).
 
 import (
-	"errors"
-	"io"
 	"os/signal"
 
 	"gotools/applets/earlysignal"
+	"gotools/applets/message"
 	"gotools/supervisor"
 )
 
@@ -49,7 +48,7 @@ func runSupervise(p *Proc, args []string) error {
 
 	dir, err := supervisor.OpenDir(name)
 	if err != nil {
-		return superviseFatal(p, err)
+		return p.Fail(ExitTemporary, err)
 	}
 	defer dir.Close()
 	svc, err := supervisor.Open(supervisor.Config{
@@ -61,17 +60,10 @@ func runSupervise(p *Proc, args []string) error {
 		Env:    p.Env,
 		Reaper: reaper,
 		Adopt:  true,
-		Warn: func(err error) {
-			var start *supervisor.StartError
-			if errors.As(err, &start) {
-				io.WriteString(p.Stderr, p.Name+": fatal: "+Errstr(err)+"\n")
-				return
-			}
-			p.Warn(Errstr(err), nil)
-		},
+		Warn:   func(err error) { p.Print(message.Warning, err) },
 	})
 	if err != nil {
-		return superviseFatal(p, err)
+		return p.Fail(ExitTemporary, err)
 	}
 	go func() {
 		for range sigs {
@@ -79,16 +71,6 @@ func runSupervise(p *Proc, args []string) error {
 		}
 	}()
 	return svc.Run()
-}
-
-// superviseFatal words a start-up error: 0.76's fatal line, except Debian's
-// readlink failure, which has no prefix.
-func superviseFatal(p *Proc, err error) error {
-	var bare *supervisor.BareError
-	if errors.As(err, &bare) {
-		return &ExitError{ExitTemporary, Errstr(err) + "\n"}
-	}
-	return p.Fatal(ExitTemporary, Errstr(err), nil)
 }
 
 // runBarrier is the start barrier of supervisor/barrier.go, which a

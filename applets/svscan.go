@@ -72,6 +72,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"gotools/applets/earlysignal"
+	"gotools/applets/message"
 	"gotools/supervisor"
 )
 
@@ -172,7 +173,7 @@ func svscan(p *Proc, dir string, stopTimeout time.Duration, command *supervisor.
 
 	d, err := supervisor.OpenDir(dir)
 	if err != nil {
-		return p.Fatal(ExitTemporary, Errstr(err), nil)
+		return p.Fail(ExitTemporary, err)
 	}
 	defer d.Close()
 	stdin := p.Files[0]
@@ -191,7 +192,7 @@ func svscan(p *Proc, dir string, stopTimeout time.Duration, command *supervisor.
 		Stderr:      p.Files[2],
 		Env:         p.Env,
 		Reaper:      reaper,
-		Warn:        func(err error) { io.WriteString(p.Stderr, svscanMessage(p.Name, err)) },
+		Warn:        func(err error) { p.Print(message.Warning, err) },
 		StopTimeout: stopTimeout,
 		Command:     command,
 		Init:        os.Getpid() == 1,
@@ -210,7 +211,7 @@ func svscan(p *Proc, dir string, stopTimeout time.Duration, command *supervisor.
 	}()
 	ending, err := scanner.Run()
 	if err != nil {
-		return p.Fatal(ExitTemporary, Errstr(err), nil)
+		return p.Fail(ExitTemporary, err)
 	}
 	if code := exitCode(ending.Status); code != 0 {
 		return Exit(code)
@@ -229,21 +230,4 @@ func exitCode(ws syscall.WaitStatus) int {
 		return 128 + int(ws.Signal())
 	}
 	return ExitTemporary
-}
-
-// svscanMessage words a scanner problem as 0.76 prints it: svscan's own
-// warnings with its name, and what 0.76 prints from a service's supervise
-// process as supervise would.
-func svscanMessage(name string, err error) string {
-	var service *supervisor.ServiceError
-	var bare *supervisor.BareError
-	switch {
-	case !errors.As(err, &service):
-		return name + ": warning: " + Errstr(err) + "\n"
-	case errors.As(err, &bare):
-		return Errstr(err) + "\n"
-	case service.Fatal:
-		return "supervise: fatal: " + Errstr(err) + "\n"
-	}
-	return "supervise: warning: " + Errstr(err) + "\n"
 }

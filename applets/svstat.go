@@ -26,6 +26,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"gotools/applets/message"
 	"gotools/supervisor"
 )
 
@@ -54,16 +55,16 @@ func runSvstat(p *Proc, args []string) error {
 // the first failing step decides the text, in 0.76's order.
 func svstatDir(dir string, raw []byte) string {
 	if err := unix.Chdir(dir); err != nil {
-		return "unable to chdir: " + Errstr(err)
+		return "unable to chdir: " + message.Errstr(err)
 	}
 	normallyUp, err := supervisor.NormallyUp(".")
 	if err != nil {
-		return "unable to stat down: " + Errstr(err)
+		return "unable to stat down: " + message.Errstr(err)
 	}
 	if err := supervisor.Running("."); errors.Is(err, supervisor.ErrNotRunning) {
 		return err.Error()
 	} else if err != nil {
-		return "unable to open supervise/ok: " + Errstr(err)
+		return "unable to open supervise/ok: " + message.Errstr(err)
 	}
 	n, err := supervisor.ReadStatus(".", raw)
 	var rerr *supervisor.ReadError
@@ -71,11 +72,11 @@ func svstatDir(dir string, raw []byte) string {
 	case errors.As(err, &rerr):
 		n = len(raw)
 	case err != nil:
-		return "unable to open supervise/status: " + Errstr(err)
+		return "unable to open supervise/status: " + message.Errstr(err)
 	}
 	var st supervisor.Status
 	if err := st.UnmarshalBinary(raw[:n]); err != nil {
-		return "unable to read supervise/status: " + Errstr(err)
+		return "unable to read supervise/status: " + message.Errstr(err)
 	}
 	return svstatLine(st, normallyUp, time.Now())
 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"gotools/applets/message"
 	"gotools/supervisor"
 )
 
@@ -54,7 +55,7 @@ func runSvwait(p *Proc, args []string) error {
 	case errors.As(err, &te):
 		return p.Fatal(1, err.Error(), nil)
 	case err != nil:
-		return p.Fatal(ExitTemporary, Errstr(err), nil)
+		return p.Fatal(ExitTemporary, message.Errstr(err), nil)
 	}
 	return nil
 }

@@ -21,7 +21,6 @@ package applets
 // its line unchanged; right/ zones print as their POSIX counterparts.
 
 import (
-	"bytes"
 	"strconv"
 
 	"gotools/logger/localtime"
@@ -33,25 +32,10 @@ func runTai64nlocal(p *Proc, args []string) error {
 	return filter(p, l.convert)
 }
 
-type localizerState uint8
-
-const (
-	atLineStart localizerState = iota
-	inStamp                    // after "@", reading hex digits
-	inLine                     // copying up to the newline
-)
-
 // localizer converts the stamps of a stream, which may arrive in pieces.
 type localizer struct {
-	zone  *localtime.Zone
-	state localizerState
-	// stamp holds "@" and the hex digits read so far, for copying the stamp
-	// unchanged when it cannot be converted.
-	stamp []byte
-	// sec and nano accumulate the digits as 0.76 does: each digit shifts the
-	// 96-bit value sec:nano left by 4 bits, dropping the top.
-	sec  uint64
-	nano uint32
+	zone   *localtime.Zone
+	stream tai64.Stream
 	// The text of the last whole second converted, reused for the next
 	// stamp in the same second: localtime's answer cannot differ, except
 	// after the very first call (see localtime.Zone.Convert), which is
@@ -63,62 +47,25 @@ type localizer struct {
 }
 
 func (l *localizer) convert(dst, src []byte) []byte {
-	for len(src) > 0 {
-		switch l.state {
-		case atLineStart:
-			if src[0] == '@' {
-				l.state, l.stamp, l.sec, l.nano = inStamp, append(l.stamp[:0], '@'), 0, 0
-				src = src[1:]
-				continue
-			}
-			l.state = inLine
-		case inStamp:
-			n := 0
-			for n < len(src) {
-				d := tai64.HexValue(src[n])
-				if d < 0 {
-					break
-				}
-				l.sec = l.sec<<4 + uint64(l.nano>>28)
-				l.nano = l.nano<<4 + uint32(d)
-				n++
-			}
-			l.stamp = append(l.stamp, src[:n]...)
-			src = src[n:]
-			if len(src) == 0 {
-				return dst // the stamp may go on in the next chunk
-			}
-			dst = l.appendLocal(dst)
-			l.state = inLine
-		case inLine:
-			i := bytes.IndexByte(src, '\n')
-			if i < 0 {
-				return append(dst, src...)
-			}
-			dst = append(dst, src[:i+1]...)
-			src = src[i+1:]
-			l.state = atLineStart
-		}
-	}
-	return dst
+	return l.stream.Rewrite(dst, src, l.appendLocal)
 }
 
-// appendLocal appends the finished stamp as local time, or unchanged when
-// localtime cannot convert it.
-func (l *localizer) appendLocal(dst []byte) []byte {
-	unix := int64(l.sec - tai64.Base)
+// appendLocal appends a finished stamp as local time, or its text
+// unchanged when localtime cannot convert it.
+func (l *localizer) appendLocal(dst []byte, sec uint64, nano uint32, text []byte) []byte {
+	unix := int64(sec - tai64.Base)
 	if !l.cached || unix != l.cachedUnix {
 		tm, ok := l.zone.Convert(unix)
 		first := !l.converted
 		l.converted = true
 		if !ok {
 			l.cached = false
-			return append(dst, l.stamp...)
+			return append(dst, text...)
 		}
 		l.cached, l.cachedUnix, l.cachedText = !first, unix, appendTm(l.cachedText[:0], tm)
 	}
 	dst = append(dst, l.cachedText...)
-	return appendPadded(dst, uint64(l.nano), 9)
+	return appendPadded(dst, uint64(nano), 9)
 }
 
 // appendTm formats "YYYY-MM-DD HH:MM:SS.". 0.76 prints the year as

@@ -87,7 +87,7 @@ func TestAccountsLargePasswd(t *testing.T) {
 	// unshare and sh exec, so envuidgid has unshare's pid.
 	t.Cleanup(func() { x.Process.Kill(); x.Wait() })
 	var w *os.File
-	waitFor(t, "envuidgid to open /etc/passwd", func() (bool, error) {
+	waitFor(t, patience, "envuidgid to open /etc/passwd", func() (bool, error) {
 		w, err = os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0)
 		return err == nil, err
 	})

@@ -135,7 +135,7 @@ func runClientScenario(t *testing.T, supBin, clientBin string, sc scenario) *bac
 				t.Fatalf("step %d: %q: %v", i, argv, r)
 			}
 		}
-		waitFor(t, fmt.Sprintf("step %d (svc %q)", i, s.svc), func() (bool, error) {
+		waitFor(t, patience, fmt.Sprintf("step %d (svc %q)", i, s.svc), func() (bool, error) {
 			got := w.observe(t)
 			if sc.unordered {
 				words := strings.Fields(got.Signals)

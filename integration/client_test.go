@@ -6,6 +6,7 @@ package integration
 
 import (
 	"encoding/binary"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,28 +25,6 @@ const encoreLetters = ", q quit, 1 usr1, 2 usr2, w winch"
 func requireClientDebian(t *testing.T) {
 	t.Helper()
 	requireDebian(t, "svc", "svok", "svstat")
-}
-
-// sameAsDebian runs argv in dir through Debian's programs and through
-// gotools and fails unless stdout, stderr and the exit code agree, after
-// taking out of svc's letter list the letters gotools adds (COMPAT §13.5,
-// tested in TestSvcEncoreLetters). svstat's
-// seconds can differ when a second boundary passes between the two runs, so
-// a mismatch in output that shows seconds is tried again (twice at most).
-func sameAsDebian(t *testing.T, dir string, argv ...string) result {
-	t.Helper()
-	for attempt := 1; ; attempt++ {
-		deb := cmd{Dir: dir, Bin: debianBin}.run(t, argv...)
-		got := cmd{Dir: dir}.run(t, argv...)
-		got.Stderr = strings.Replace(got.Stderr, "k kill"+encoreLetters+"\n", "k kill\n", 1)
-		if deb == got {
-			return got
-		}
-		if attempt == 3 || !strings.Contains(deb.Stdout, " seconds") {
-			t.Errorf("%q: Debian and gotools differ (-debian +gotools)\n%s", argv, cmp.Diff(deb, got))
-			return got
-		}
-	}
 }
 
 // statusBytes is an 18-byte supervise/status record built by hand (not with
@@ -179,16 +158,16 @@ func TestClientDifferentialCraftedDirs(t *testing.T) {
 	names := clientDirs(t, base)
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
-			sameAsDebian(t, base, "svc", "-u", name)
-			sameAsDebian(t, base, "svok", name)
-			sameAsDebian(t, base, "svstat", name)
+			differential(t, runs(t, cmd{Dir: base}, "svc", "-u", name))
+			differential(t, runs(t, cmd{Dir: base}, "svok", name))
+			differential(t, runs(t, cmd{Dir: base}, "svstat", name))
 		})
 	}
 	// All at once: one line per directory in order, more than svstat's
 	// 1 KiB buffer, and svc's warnings in order.
 	all := append(append([]string{}, names...), names...)
-	sameAsDebian(t, base, append([]string{"svc", "-u"}, all...)...)
-	if r := sameAsDebian(t, base, append([]string{"svstat"}, all...)...); len(r.Stdout) < 2048 {
+	differential(t, runs(t, cmd{Dir: base}, append([]string{"svc", "-u"}, all...)...))
+	if r := differential(t, runs(t, cmd{Dir: base}, append([]string{"svstat"}, all...)...)); len(r.Stdout) < 2048 {
 		t.Errorf("svstat wrote only %d bytes; the test wants more than its 1 KiB buffer", len(r.Stdout))
 	}
 }
@@ -203,7 +182,7 @@ func TestClientDifferentialArguments(t *testing.T) {
 		{"svok"}, {"svok", ""}, {"svok", "-l"}, {"svok", "missing", "extra"}, {"svok", "--help"},
 		{"svstat"}, {"svstat", ""}, {"svstat", "-l"}, {"svstat", "--help"},
 	} {
-		t.Run(strings.Join(argv, " "), func(t *testing.T) { sameAsDebian(t, dir, argv...) })
+		t.Run(strings.Join(argv, " "), func(t *testing.T) { differential(t, runs(t, cmd{Dir: dir}, argv...)) })
 	}
 }
 
@@ -311,14 +290,14 @@ func TestClientDifferentialAsNobody(t *testing.T) {
 	asNobody := []string{"/usr/bin/setuidgid", "nobody"}
 	for _, name := range []string{"sv", "private", "open", "open2", "missing"} {
 		t.Run(name, func(t *testing.T) {
-			sameAsDebian(t, base, append(asNobody, "svc", "-u", name)...)
-			sameAsDebian(t, base, append(asNobody, "svok", name)...)
-			sameAsDebian(t, base, append(asNobody, "svstat", name)...)
+			differential(t, runs(t, cmd{Dir: base}, append(asNobody, "svc", "-u", name)...))
+			differential(t, runs(t, cmd{Dir: base}, append(asNobody, "svok", name)...))
+			differential(t, runs(t, cmd{Dir: base}, append(asNobody, "svstat", name)...))
 		})
 	}
 	t.Run("unreadable working directory", func(t *testing.T) {
 		for _, argv := range [][]string{{"svc", "-u", "../sv"}, {"svok", "../sv"}, {"svstat", "../sv"}, {"svstat"}, {"svc"}} {
-			r := sameAsDebian(t, noread, append(asNobody, argv...)...)
+			r := differential(t, runs(t, cmd{Dir: noread}, append(asNobody, argv...)...))
 			if argv[0] != "svok" && r.Code != 111 {
 				t.Errorf("%q: exit %d, want 111 (unable to open current directory)", argv, r.Code)
 			}
@@ -341,29 +320,14 @@ func TestClientBrokenPipe(t *testing.T) {
 		{1, []string{"svstat", "missing"}, 128 + int(syscall.SIGPIPE)},
 	} {
 		t.Run(strings.Join(tc.argv, " "), func(t *testing.T) {
-			deb := runIntoClosedPipe(t, debianBin, dir, tc.fd, tc.argv)
-			got := runIntoClosedPipe(t, binDir, dir, tc.fd, tc.argv)
-			if deb != tc.want || got != tc.want {
-				t.Errorf("exit %d (Debian %d), want %d", got, deb, tc.want)
+			got := differential(t, comparison[int]{what: fmt.Sprintf("%q", tc.argv), run: func(t *testing.T, bin string) int {
+				x := exec.Command(filepath.Join(bin, tc.argv[0]), tc.argv[1:]...)
+				x.Dir, x.Env = dir, hermeticEnv(t, bin, nil)
+				return runIntoClosedPipe(t, x, tc.fd)
+			}})
+			if got != tc.want {
+				t.Errorf("exit %d, want %d", got, tc.want)
 			}
 		})
 	}
-}
-
-// runIntoClosedPipe runs argv with fd (1 or 2) writing into a pipe whose
-// read end is closed and returns the exit code (128+N for signal N).
-func runIntoClosedPipe(t *testing.T, bin, dir string, fd int, argv []string) int {
-	t.Helper()
-	r, w, err := os.Pipe()
-	must(t, err)
-	r.Close()
-	defer w.Close()
-	x := exec.Command(filepath.Join(bin, argv[0]), argv[1:]...)
-	x.Dir, x.Env = dir, hermeticEnv(t, bin, nil)
-	if fd == 1 {
-		x.Stdout = w
-	} else {
-		x.Stderr = w
-	}
-	return exitCode(t, x.Run())
 }

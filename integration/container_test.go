@@ -212,7 +212,7 @@ exec sleep 1000000
 		})
 		tree := b.start(t, "", b.scanDir())
 		daemon := b.at(filepath.Join(b.scanDir(), "daemon"))
-		waitFor(t, "the daemon", func() (bool, error) { return slices.Equal(readLines(t, daemon), []string{"up"}), nil })
+		waitFor(t, patience, "the daemon", func() (bool, error) { return slices.Equal(readLines(t, daemon), []string{"up"}), nil })
 		tree.signal(t, syscall.SIGTERM)
 		if code := tree.wait(t); code != 0 {
 			t.Errorf("svscan exited %d, want 0", code)
@@ -232,10 +232,10 @@ func TestContainerReapsOrphans(t *testing.T) {
 		})
 		tree := b.start(t, "", b.scanDir())
 		forks := b.at(filepath.Join(b.scanDir(), "f", "forks"))
-		waitFor(t, "the forks", func() (bool, error) { return len(readLines(t, forks)) == 1, nil })
+		waitFor(t, patience, "the forks", func() (bool, error) { return len(readLines(t, forks)) == 1, nil })
 		b.svc(t, "-k", "f")
-		waitFor(t, "the second forks", func() (bool, error) { return len(readLines(t, forks)) == 2, nil })
-		waitFor(t, "the orphans to be reaped", func() (bool, error) {
+		waitFor(t, patience, "the second forks", func() (bool, error) { return len(readLines(t, forks)) == 2, nil })
+		waitFor(t, patience, "the orphans to be reaped", func() (bool, error) {
 			procs := nsProcs(t, tree.innerPid(t))
 			sleeps := 0
 			for _, p := range procs {
@@ -315,7 +315,7 @@ func TestContainerCommand(t *testing.T) {
 				script := "while [ ! -e " + filepath.Join(b.scanDir(), "talker", "log", "main", "current") + " ]; do sleep 0.05; done; " + tc.script
 				tree := b.start(t, tc.stdin, b.scanDir(), "--", "sh", "-c", script)
 				if tc.term {
-					waitFor(t, "COMMAND's TERM trap", func() (bool, error) {
+					waitFor(t, patience, "COMMAND's TERM trap", func() (bool, error) {
 						_, err := os.Stat(b.at(filepath.Join(b.dir, "trapped")))
 						return err == nil, err
 					})
@@ -378,7 +378,7 @@ func TestContainerEssential(t *testing.T) {
 				waitLogged(t, filepath.Join(dir, "other", "log", "main"), "ready")
 				if tc.svc != nil {
 					// Each of these runs has written its pid once its traps are set.
-					waitFor(t, "e running", func() (bool, error) {
+					waitFor(t, patience, "e running", func() (bool, error) {
 						return len(readLines(t, filepath.Join(dir, "e", "pids"))) == 1, nil
 					})
 					for _, c := range tc.svc {
@@ -398,7 +398,7 @@ func TestContainerEssential(t *testing.T) {
 			b.dir = filepath.Join(b.dir, "wanted-up")
 			b.service(t, "e", map[string]string{"run": "#!/bin/sh\necho $$ >> pids\nexit 4\n", "essential": ""})
 			tree := b.start(t, "", b.scanDir())
-			waitFor(t, "e restarted", func() (bool, error) {
+			waitFor(t, patience, "e restarted", func() (bool, error) {
 				return len(readLines(t, b.at(filepath.Join(b.scanDir(), "e", "pids")))) >= 2, nil
 			})
 			tree.signal(t, syscall.SIGTERM)
@@ -515,7 +515,7 @@ func (term *terminal) write(t *testing.T, s string) {
 
 func (term *terminal) waitOutput(t *testing.T, want string) {
 	t.Helper()
-	waitFor(t, fmt.Sprintf("%q on the terminal", want), func() (bool, error) {
+	waitFor(t, patience, fmt.Sprintf("%q on the terminal", want), func() (bool, error) {
 		return strings.Contains(term.output(), want), fmt.Errorf("terminal: %q", term.output())
 	})
 }

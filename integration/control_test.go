@@ -94,7 +94,7 @@ func TestStatusNewPlantedAsSymlink(t *testing.T) {
 	b := superviseSv(t, binDir, parent)
 	waitSvstat(t, parent, "sv: up (pid N) N seconds\n")
 	pid := statusPid(t, parent)
-	waitFor(t, "xstatus with the pid", func() (bool, error) {
+	waitFor(t, patience, "xstatus with the pid", func() (bool, error) {
 		x := xstatus(t, filepath.Join(parent, "sv"))
 		return x["pid"] == fmt.Sprint(pid), fmt.Errorf("xstatus %v", x)
 	})

@@ -56,7 +56,7 @@ func TestEnvdirDifferential(t *testing.T) {
 		{"envdir", "E", "/"},
 		{"envdir", "E", ""},
 	} {
-		t.Run(strings.Join(argv, " "), func(t *testing.T) { same(t, c, argv...) })
+		t.Run(strings.Join(argv, " "), func(t *testing.T) { differential(t, runs(t, c, argv...)) })
 	}
 }
 
@@ -91,10 +91,10 @@ func TestEnvdirPermissions(t *testing.T) {
 		{"setuidgid", "nobody", "envdir", "ok", "./noexecprog"},
 		{"setuidgid", "nobody", "envdir", "ok", "./garbage"},
 	} {
-		t.Run(strings.Join(argv, " "), func(t *testing.T) { same(t, c, argv...) })
+		t.Run(strings.Join(argv, " "), func(t *testing.T) { differential(t, runs(t, c, argv...)) })
 	}
 	t.Run("unreadable cwd", func(t *testing.T) {
-		same(t, cmd{Dir: filepath.Join(dir, "cwd")}, "setuidgid", "nobody", "envdir", "../ok", "true")
+		differential(t, runs(t, cmd{Dir: filepath.Join(dir, "cwd")}, "setuidgid", "nobody", "envdir", "../ok", "true"))
 	})
 }
 
@@ -114,6 +114,6 @@ func TestEnvuidgidDifferential(t *testing.T) {
 		{"envuidgid", "nobody", "./noexec"},
 		{"envuidgid", "nobody", "/"},
 	} {
-		t.Run(strings.Join(argv, " "), func(t *testing.T) { same(t, c, argv...) })
+		t.Run(strings.Join(argv, " "), func(t *testing.T) { differential(t, runs(t, c, argv...)) })
 	}
 }

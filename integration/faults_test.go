@@ -77,7 +77,7 @@ func (k *killTree) kill(t *testing.T) {
 	default:
 		t.Fatal(err)
 	}
-	waitFor(t, "a new svscan", func() (bool, error) { return k.svscanPid(t) != old, nil })
+	waitFor(t, patience, "a new svscan", func() (bool, error) { return k.svscanPid(t) != old, nil })
 }
 
 // pause is a random wait of up to max: when the next kill hits.
@@ -250,7 +250,7 @@ func TestSvscanKill9AtAnyInstant(t *testing.T) {
 			exits := strings.Count(k.Stderr.String(), "svscan exit=")
 			must(t, os.WriteFile(filepath.Join(k.base, "stop"), nil, 0o644))
 			k.signal(t, syscall.SIGTERM)
-			waitFor(t, "svscan to stop", func() (bool, error) {
+			waitFor(t, patience, "svscan to stop", func() (bool, error) {
 				return strings.Count(k.Stderr.String(), "svscan exit=") > exits, nil
 			})
 			if last := k.Stderr.String()[strings.LastIndex(k.Stderr.String(), "svscan exit="):]; !strings.HasPrefix(last, "svscan exit=0") {
@@ -298,7 +298,7 @@ func TestSvscanAdoptsOnlyItsOwn(t *testing.T) {
 	tree := &scanTree{c.startIsolated(t, "/bin/sh", "-c", svscanLoopInit, "sh", "s"), dir, false}
 	xPid := waitUp(t, dir, "x")
 	// The status names ./run before it runs: wait for its own record.
-	waitFor(t, "x's ./run", func() (bool, error) {
+	waitFor(t, patience, "x's ./run", func() (bool, error) {
 		return slices.Equal(readLines(t, filepath.Join(x, "pids")), []string{strconv.Itoa(xPid)}), nil
 	})
 
@@ -312,7 +312,7 @@ func TestSvscanAdoptsOnlyItsOwn(t *testing.T) {
 	if yPid == xPid {
 		t.Fatalf("y adopted x's ./run (pid %d)", xPid)
 	}
-	waitFor(t, "y's own ./run", func() (bool, error) {
+	waitFor(t, patience, "y's own ./run", func() (bool, error) {
 		got := readLines(t, filepath.Join(dir, "y", "pids"))
 		return slices.Equal(got, []string{strconv.Itoa(xPid), strconv.Itoa(yPid)}), fmt.Errorf("y/pids: %q, want x's pid then y's own start", got)
 	})
@@ -356,9 +356,9 @@ func TestSvscanAdoptsOnlyItsOwn(t *testing.T) {
 	must(t, os.Rename(x, filepath.Join(dir, ".x")))
 	old := tree.svscanPid(t)
 	must(t, syscall.Kill(old, syscall.SIGKILL))
-	waitFor(t, "a new svscan", func() (bool, error) { return tree.svscanPid(t) != old, nil })
+	waitFor(t, patience, "a new svscan", func() (bool, error) { return tree.svscanPid(t) != old, nil })
 	must(t, os.Rename(filepath.Join(dir, ".x"), filepath.Join(dir, "renamed")))
-	waitFor(t, "x adopted as renamed", func() (bool, error) {
+	waitFor(t, patience, "x adopted as renamed", func() (bool, error) {
 		pid, err := upPid(t, dir, "renamed")
 		return pid == xPid, err
 	})
@@ -379,10 +379,10 @@ func TestSvscanAdoptsFinish(t *testing.T) {
 	c := cmd{Dir: base, MountProc: true}
 	tree := &scanTree{c.startIsolated(t, "/bin/sh", "-c", svscanLoopInit, "sh", "s"), dir, false}
 	waitUp(t, dir, "x")
-	waitFor(t, "./run", func() (bool, error) { return len(readLines(t, filepath.Join(sv, "events"))) == 1, nil })
+	waitFor(t, patience, "./run", func() (bool, error) { return len(readLines(t, filepath.Join(sv, "events"))) == 1, nil })
 	(cmd{Dir: dir}).run(t, "svc", "-k", "x")
 	var finishPid string
-	waitFor(t, "./finish running", func() (bool, error) {
+	waitFor(t, patience, "./finish running", func() (bool, error) {
 		x := xstatus(t, sv)
 		finishPid = x["pid"]
 		return x["state"] == "finishing" && slices.Contains(readLines(t, filepath.Join(sv, "events")), "finish"), fmt.Errorf("xstatus %v", x)
@@ -390,10 +390,10 @@ func TestSvscanAdoptsFinish(t *testing.T) {
 	before := inode(filepath.Join(sv, "supervise", "status"))
 	old := tree.svscanPid(t)
 	must(t, syscall.Kill(old, syscall.SIGKILL))
-	waitFor(t, "the next svscan's first record", func() (bool, error) {
+	waitFor(t, patience, "the next svscan's first record", func() (bool, error) {
 		return tree.svscanPid(t) != old && inode(filepath.Join(sv, "supervise", "status")) != before, nil
 	})
-	waitFor(t, "x adopted while finishing", func() (bool, error) {
+	waitFor(t, patience, "x adopted while finishing", func() (bool, error) {
 		x := xstatus(t, sv)
 		if x["state"] == "up" {
 			t.Fatalf("./run started while the old ./finish runs: %v", x)
@@ -401,7 +401,7 @@ func TestSvscanAdoptsFinish(t *testing.T) {
 		return x["state"] == "finishing" && x["pid"] == finishPid, fmt.Errorf("xstatus %v", x)
 	})
 	must(t, os.WriteFile(filepath.Join(sv, "release"), nil, 0o644))
-	waitFor(t, "./run again", func() (bool, error) {
+	waitFor(t, patience, "./run again", func() (bool, error) {
 		return len(readLines(t, filepath.Join(sv, "events"))) == 4, nil
 	})
 	if got, want := readLines(t, filepath.Join(sv, "events")), []string{"run", "finish", "finish-done", "run"}; !slices.Equal(got, want) {
@@ -421,7 +421,7 @@ func TestSuperviseKill9AtAnyInstant(t *testing.T) {
 	supervisePid := func() int {
 		t.Helper()
 		var pid int
-		waitFor(t, "supervise", func() (bool, error) {
+		waitFor(t, patience, "supervise", func() (bool, error) {
 			for _, p := range nsProcs(t, b.innerPid(t)) {
 				if p.Name == "supervise" && p.State != "Z" {
 					pid = p.Pid
@@ -434,7 +434,7 @@ func TestSuperviseKill9AtAnyInstant(t *testing.T) {
 	}
 	settle := func(kill int) {
 		t.Helper()
-		waitFor(t, fmt.Sprintf("one ./run, supervised, after kill %d", kill), func() (bool, error) {
+		waitFor(t, patience, fmt.Sprintf("one ./run, supervised, after kill %d", kill), func() (bool, error) {
 			var sleeps []int
 			for _, p := range nsProcs(t, b.innerPid(t)) {
 				if p.Name == "sleep" && p.State != "Z" {
@@ -455,7 +455,7 @@ func TestSuperviseKill9AtAnyInstant(t *testing.T) {
 		if err := syscall.Kill(old, syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "a new supervise", func() (bool, error) { return supervisePid() != old, nil })
+		waitFor(t, patience, "a new supervise", func() (bool, error) { return supervisePid() != old, nil })
 		settle(kill)
 	}
 	starts := len(readLines(t, filepath.Join(sv, "pids")))

@@ -18,7 +18,7 @@ import (
 func waitXstatus(t *testing.T, parent string, want map[string]string) map[string]string {
 	t.Helper()
 	var x map[string]string
-	waitFor(t, fmt.Sprint("xstatus ", want), func() (bool, error) {
+	waitFor(t, patience, fmt.Sprint("xstatus ", want), func() (bool, error) {
 		x = xstatus(t, filepath.Join(parent, "sv"))
 		for k, v := range want {
 			if x[k] != v {
@@ -52,7 +52,7 @@ func TestFinishGetsExitCodeAndRunsBeforeRestart(t *testing.T) {
 	// The 5 s time limit kills the lingering ./finish; then ./run restarts.
 	start := time.Now()
 	os.Remove(filepath.Join(parent, "sv/hold"))
-	waitFor(t, "second run", func() (bool, error) {
+	waitFor(t, patience, "second run", func() (bool, error) {
 		return strings.Count(readFile(parent, "sv/log"), "run\n") >= 2, nil
 	})
 	if d := time.Since(start); d < 4*time.Second {
@@ -74,7 +74,7 @@ func TestFinishAfterSignalAndAtExit(t *testing.T) {
 	b := superviseSv(t, binDir, parent)
 	waitSvstat(t, parent, "sv: up (pid N) N seconds\n")
 	debian(parent).run(t, "svc", "-k", "sv")
-	waitFor(t, "finish after kill", func() (bool, error) { return readFile(parent, "sv/log") == "finish 256 9\n", nil })
+	waitFor(t, patience, "finish after kill", func() (bool, error) { return readFile(parent, "sv/log") == "finish 256 9\n", nil })
 	waitSvstat(t, parent, "sv: up (pid N) N seconds\n")
 	debian(parent).run(t, "svc", "-dx", "sv")
 	if code := b.wait(t); code != 0 {
@@ -108,9 +108,9 @@ func TestFinishNotExecutableIsIgnored(t *testing.T) {
 	b := superviseSv(t, binDir, parent)
 	// The first ./run must have written its line before the kill, or the
 	// log never holds two.
-	waitFor(t, "first run", func() (bool, error) { return readFile(parent, "sv/log") == "run\n", nil })
+	waitFor(t, patience, "first run", func() (bool, error) { return readFile(parent, "sv/log") == "run\n", nil })
 	debian(parent).run(t, "svc", "-k", "sv")
-	waitFor(t, "restart", func() (bool, error) { return readFile(parent, "sv/log") == "run\nrun\n", nil })
+	waitFor(t, patience, "restart", func() (bool, error) { return readFile(parent, "sv/log") == "run\nrun\n", nil })
 	if s := b.Stderr.String(); s != "" {
 		t.Errorf("stderr %q", s)
 	}

@@ -85,7 +85,7 @@ func TestChainFusionDifferential(t *testing.T) {
 	}
 	for _, chain := range chains {
 		argv := append(append([]string(nil), chain...), sh...)
-		t.Run(strings.Join(chain, " "), func(t *testing.T) { same(t, c, argv...) })
+		t.Run(strings.Join(chain, " "), func(t *testing.T) { differential(t, runs(t, c, argv...)) })
 	}
 	for _, chain := range [][]string{
 		{"softlimit", "-m", "10000000", "envdir", "E", "no-such-program"},
@@ -93,7 +93,7 @@ func TestChainFusionDifferential(t *testing.T) {
 		{"softlimit", "-m", "10000000", "envdir", "E", "./sub"},
 		{"envdir", "E", "setlock"},
 	} {
-		t.Run(strings.Join(chain, " "), func(t *testing.T) { same(t, c, chain...) })
+		t.Run(strings.Join(chain, " "), func(t *testing.T) { differential(t, runs(t, c, chain...)) })
 	}
 }
 

@@ -141,20 +141,31 @@ func requireRoot(t *testing.T) {
 	}
 }
 
-// waitFor polls cond every 10 ms for up to 20 s and fails with what it was
-// waiting for and the last error.
-func waitFor(t *testing.T, what string, cond func() (bool, error)) {
+// patience is how long a test waits for what should happen at once: long
+// enough for a busy 2-core machine.
+const patience = 20 * time.Second
+
+// waitFor polls cond until it holds, and fails the test with what it was
+// waiting for and the last error once timeout has passed. It polls every
+// 10 ms, or 1/300 of a timeout longer than a minute: so long a wait is for
+// heavy work, which the polling must not slow down.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() (bool, error)) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	var err error
-	for time.Now().Before(deadline) {
-		var ok bool
-		if ok, err = cond(); ok {
+	interval := 10 * time.Millisecond
+	if timeout > time.Minute {
+		interval = timeout / 300
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, err := cond()
+		if ok {
 			return
 		}
-		time.Sleep(10 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s (last error: %v)", timeout, what, err)
+		}
+		time.Sleep(interval)
 	}
-	t.Fatalf("timed out waiting for %s (last error: %v)", what, err)
 }
 
 // background is a long-running command (supervise, svscan, multilog) started
@@ -224,7 +235,7 @@ func (b *background) signal(t *testing.T, sig syscall.Signal) {
 func (b *background) innerPid(t *testing.T) int {
 	t.Helper()
 	var pid int
-	waitFor(t, "the namespace's init to start", func() (bool, error) {
+	waitFor(t, patience, "the namespace's init to start", func() (bool, error) {
 		kids, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", b.Cmd.Process.Pid, b.Cmd.Process.Pid))
 		if err != nil {
 			return false, err

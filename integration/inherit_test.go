@@ -138,7 +138,7 @@ $SIG{HUP} = $SIG{TSTP} = "IGNORE"; exec @ARGV or die "exec: $!"`
 		sv := writeService(t, base, "sv", run, "")
 		c := cmd{Dir: base, Bin: bin, Env: []string{"MARK=x"}, MountProc: true}
 		c.startIsolated(t, "/usr/bin/prlimit", "--nofile=100:4096", "/usr/bin/perl", "-e", setup, filepath.Join(bin, "supervise"), "sv")
-		waitFor(t, impl+"'s ./run", func() (bool, error) {
+		waitFor(t, patience, impl+"'s ./run", func() (bool, error) {
 			b, err := os.ReadFile(filepath.Join(sv, "seen"))
 			seen[impl] = regexp.MustCompile(`(?m)^(HOME|PATH)=.*$`).ReplaceAllString(strings.ReplaceAll(string(b), base, "BASE"), "$1=...")
 			return err == nil, err

@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -121,28 +120,6 @@ func runFromFile(t *testing.T, bin, dir, input string, args ...string) (code int
 	return runToEnd(t, x), errb.String()
 }
 
-// differential runs scenario once per implementation, in parallel (the
-// retry pauses are real 5-second waits in both), and compares the outcomes.
-func differential(t *testing.T, scenario func(t *testing.T, bin, dir string) mlOutcome) {
-	t.Helper()
-	requireDebian(t, "multilog")
-	var got [2]mlOutcome
-	var wg sync.WaitGroup
-	for i, bin := range []string{debianBin, binDir} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t.Run(map[string]string{debianBin: "debian", binDir: "gotools"}[bin], func(t *testing.T) {
-				got[i] = scenario(t, bin, t.TempDir())
-			})
-		}()
-	}
-	wg.Wait()
-	if diff := cmp.Diff(got[0], got[1]); diff != "" {
-		t.Errorf("Debian vs gotools (-debian +gotools)\n%s", diff)
-	}
-}
-
 // fromFile is the common scenario: optional setup, one run on input, then
 // the files left in the work directory.
 func fromFile(input string, setup func(t *testing.T, dir string), args ...string) func(*testing.T, string, string) mlOutcome {
@@ -194,7 +171,7 @@ func TestMultilogDiffSelection(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			differential(t, fromFile(tc.input, nil, tc.args...))
+			differential(t, multilogRuns(fromFile(tc.input, nil, tc.args...)))
 		})
 	}
 }
@@ -217,7 +194,7 @@ func TestMultilogDiffLongLines(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			differential(t, fromFile(tc.input, nil, tc.args...))
+			differential(t, multilogRuns(fromFile(tc.input, nil, tc.args...)))
 		})
 	}
 }
@@ -241,7 +218,7 @@ func TestMultilogDiffRotation(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			differential(t, fromFile(tc.input, nil, tc.args...))
+			differential(t, multilogRuns(fromFile(tc.input, nil, tc.args...)))
 		})
 	}
 }
@@ -264,7 +241,7 @@ func TestMultilogDiffProcessors(t *testing.T) {
 			if testing.Short() && strings.HasSuffix(tc.name, "once") {
 				t.Skip("waits 5-10 s for 0.76's retry pause")
 			}
-			differential(t, fromFile(tc.input, nil, tc.args...))
+			differential(t, multilogRuns(fromFile(tc.input, nil, tc.args...)))
 		})
 	}
 }
@@ -316,7 +293,7 @@ func TestMultilogDiffRecovery(t *testing.T) {
 					}
 				}
 			}
-			differential(t, fromFile("new\n", setup, "n3", "!cat", "./d"))
+			differential(t, multilogRuns(fromFile("new\n", setup, "n3", "!cat", "./d")))
 		})
 	}
 }
@@ -330,7 +307,7 @@ func startMultilog(t *testing.T, bin, dir string, args ...string) *piped {
 // waitContent polls until the file holds want.
 func waitContent(t *testing.T, path, want string) {
 	t.Helper()
-	waitFor(t, path+" to hold "+fmt.Sprintf("%q", want), func() (bool, error) {
+	waitFor(t, patience, path+" to hold "+fmt.Sprintf("%q", want), func() (bool, error) {
 		b, err := os.ReadFile(path)
 		return string(b) == want, err
 	})
@@ -341,7 +318,7 @@ func waitContent(t *testing.T, path, want string) {
 // (number, then arguments in hex).
 func waitSyscall(t *testing.T, pid int, what string, match func(f []string) bool) {
 	t.Helper()
-	waitFor(t, what, func() (bool, error) {
+	waitFor(t, patience, what, func() (bool, error) {
 		tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/syscall", pid))
 		if err != nil || len(tasks) == 0 {
 			return false, err
@@ -381,7 +358,7 @@ func TestMultilogDiffTermMidLine(t *testing.T) {
 	if runtime.GOARCH != "amd64" {
 		t.Skip("knows ppoll's number on amd64 only")
 	}
-	differential(t, func(t *testing.T, bin, dir string) mlOutcome {
+	differential(t, multilogRuns(func(t *testing.T, bin, dir string) mlOutcome {
 		m := startMultilog(t, bin, dir, "./d")
 		m.write(t, "one\npartial") // one write: read together
 		waitContent(t, filepath.Join(dir, "d/current"), "one\n")
@@ -390,7 +367,7 @@ func TestMultilogDiffTermMidLine(t *testing.T) {
 		m.write(t, " end\nafter\n")
 		code := m.wait(t)
 		return mlOutcome{Code: code, Stderr: m.stderr.String(), Files: snapshot(t, dir), Extra: "unread: " + m.unread()}
-	})
+	}))
 }
 
 // TestMultilogNonBlockingInput: gotools waits for a non-blocking stdin
@@ -453,21 +430,21 @@ func TestMultilogPipeEndsAfterItsWriterLeft(t *testing.T) {
 }
 
 func TestMultilogDiffTermIdle(t *testing.T) {
-	differential(t, func(t *testing.T, bin, dir string) mlOutcome {
+	differential(t, multilogRuns(func(t *testing.T, bin, dir string) mlOutcome {
 		m := startMultilog(t, bin, dir, "t", "./d")
 		m.write(t, "one\n")
-		waitFor(t, "the line in current", func() (bool, error) {
+		waitFor(t, patience, "the line in current", func() (bool, error) {
 			b, err := os.ReadFile(filepath.Join(dir, "d/current"))
 			return strings.HasSuffix(string(b), " one\n"), err
 		})
 		m.signal(t, syscall.SIGTERM)
 		code := m.wait(t)
 		return mlOutcome{Code: code, Stderr: m.stderr.String(), Files: snapshot(t, dir)}
-	})
+	}))
 }
 
 func TestMultilogDiffAlarm(t *testing.T) {
-	differential(t, func(t *testing.T, bin, dir string) mlOutcome {
+	differential(t, multilogRuns(func(t *testing.T, bin, dir string) mlOutcome {
 		m := startMultilog(t, bin, dir, "./a", "-*", "./b")
 		m.write(t, "x\n")
 		waitContent(t, filepath.Join(dir, "a/current"), "x\n")
@@ -477,13 +454,13 @@ func TestMultilogDiffAlarm(t *testing.T) {
 		waitContent(t, filepath.Join(dir, "a/current"), "y\n")
 		code := m.exit(t)
 		return mlOutcome{Code: code, Stderr: m.stderr.String(), Files: snapshot(t, dir)}
-	})
+	}))
 }
 
 // TestMultilogDiffKillAndRestart kills multilog -9 once its input is in
 // current, then starts it again on the same directory.
 func TestMultilogDiffKillAndRestart(t *testing.T) {
-	differential(t, func(t *testing.T, bin, dir string) mlOutcome {
+	differential(t, multilogRuns(func(t *testing.T, bin, dir string) mlOutcome {
 		m := startMultilog(t, bin, dir, "n3", "./d")
 		m.write(t, "before\n")
 		waitContent(t, filepath.Join(dir, "d/current"), "before\n")
@@ -491,7 +468,7 @@ func TestMultilogDiffKillAndRestart(t *testing.T) {
 		killed := m.wait(t)
 		code, stderr := runFromFile(t, bin, dir, "after\n", "n3", "./d")
 		return mlOutcome{Code: code, Stderr: stderr, Files: snapshot(t, dir), Extra: fmt.Sprint("killed: ", killed)}
-	})
+	}))
 }
 
 // TestMultilogDiffKillDuringProcessor kills multilog -9 while its processor
@@ -499,14 +476,14 @@ func TestMultilogDiffKillAndRestart(t *testing.T) {
 // then starts it again on the same directory: recovery archives previous
 // and current as unfinished.
 func TestMultilogDiffKillDuringProcessor(t *testing.T) {
-	differential(t, func(t *testing.T, bin, dir string) mlOutcome {
+	differential(t, multilogRuns(func(t *testing.T, bin, dir string) mlOutcome {
 		args := []string{"n5", "!echo partial; echo $$ >../procpid; exec sleep 1000", "./d"}
 		m := startMultilog(t, bin, dir, args...)
 		m.write(t, "one\ntwo\n")
 		waitContent(t, filepath.Join(dir, "d/current"), "one\ntwo\n")
 		m.signal(t, syscall.SIGALRM)
 		var pid int
-		waitFor(t, "the processor's pid", func() (bool, error) {
+		waitFor(t, patience, "the processor's pid", func() (bool, error) {
 			b, err := os.ReadFile(filepath.Join(dir, "procpid"))
 			_, scanErr := fmt.Sscan(string(b), &pid)
 			return err == nil && scanErr == nil, err
@@ -520,7 +497,7 @@ func TestMultilogDiffKillDuringProcessor(t *testing.T) {
 		left := snapshot(t, dir)
 		code, stderr := runFromFile(t, bin, dir, "new\n", args...)
 		return mlOutcome{Code: code, Stderr: stderr, Files: append(left, snapshot(t, dir)...), Extra: fmt.Sprint("killed: ", killed)}
-	})
+	}))
 }
 
 func TestMultilogDiffStartupErrors(t *testing.T) {
@@ -539,7 +516,7 @@ func TestMultilogDiffStartupErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			differential(t, func(t *testing.T, bin, dir string) mlOutcome {
+			differential(t, multilogRuns(func(t *testing.T, bin, dir string) mlOutcome {
 				if tc.setup != nil {
 					tc.setup(t, dir)
 				}
@@ -548,7 +525,7 @@ func TestMultilogDiffStartupErrors(t *testing.T) {
 				m.write(t, "unread\n")
 				code := m.wait(t)
 				return mlOutcome{Code: code, Stderr: m.stderr.String(), Files: snapshot(t, dir), Extra: "unread: " + m.unread()}
-			})
+			}))
 		})
 	}
 }
@@ -573,25 +550,25 @@ func TestMultilogDiffStatusFileFails(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			differential(t, func(t *testing.T, bin, dir string) mlOutcome {
+			differential(t, multilogRuns(func(t *testing.T, bin, dir string) mlOutcome {
 				m := startMultilog(t, bin, dir, "="+tc.setup(t, dir))
 				m.write(t, "x\n")
-				waitFor(t, "a warning", func() (bool, error) { return strings.Contains(m.stderr.String(), "\n"), nil })
+				waitFor(t, patience, "a warning", func() (bool, error) { return strings.Contains(m.stderr.String(), "\n"), nil })
 				m.signal(t, syscall.SIGKILL)
 				code := m.wait(t)
 				first, _, _ := strings.Cut(m.stderr.String(), "\n")
 				return mlOutcome{Code: code, Stderr: first}
-			})
+			}))
 		})
 	}
 }
 
 func TestMultilogDiffLockHeld(t *testing.T) {
-	differential(t, func(t *testing.T, bin, dir string) mlOutcome {
+	differential(t, multilogRuns(func(t *testing.T, bin, dir string) mlOutcome {
 		holdLock(t, filepath.Join(dir, "d/lock"))
 		code, stderr := runFromFile(t, bin, dir, "x\n", "./d")
 		return mlOutcome{Code: code, Stderr: stderr, Files: snapshot(t, dir)}
-	})
+	}))
 }
 
 // TestMultilogStdoutAction is gotools' action 1 (COMPAT §13.14): each
@@ -607,30 +584,12 @@ func TestMultilogStdoutAction(t *testing.T) {
 	}
 }
 
-// runToClosedPipe runs bin's multilog in dir on input read from a file,
-// with stdout (or stderr, when stderr is set) a pipe whose reader has gone,
-// and returns its exit code (128+N when killed by signal N).
-func runToClosedPipe(t *testing.T, bin, dir, input string, stderr bool, args ...string) int {
-	t.Helper()
-	r, w, err := os.Pipe()
-	must(t, err)
-	r.Close()
-	defer w.Close()
-	x := mlFromFile(t, bin, dir, input, args...)
-	if stderr {
-		x.Stderr = w
-	} else {
-		x.Stdout = w
-	}
-	return runToEnd(t, x)
-}
-
 // TestMultilogStdoutReaderGone: when nothing reads stdout any more, action
 // 1's copies are dropped and the log directory still gets every line;
 // multilog is not killed by SIGPIPE.
 func TestMultilogStdoutReaderGone(t *testing.T) {
 	dir := t.TempDir()
-	if code := runToClosedPipe(t, binDir, dir, "one\ntwo\n", false, "1", "./d"); code != 0 {
+	if code := runIntoClosedPipe(t, mlFromFile(t, binDir, dir, "one\ntwo\n", "1", "./d"), 1); code != 0 {
 		t.Errorf("exit %d, want 0", code)
 	}
 	if diff := cmp.Diff([]string{"d drwx------", `d/current -rwxr--r-- "one\ntwo\n"`, `d/lock -rw------- ""`, `d/state -rw-r--r-- ""`},
@@ -642,10 +601,10 @@ func TestMultilogStdoutReaderGone(t *testing.T) {
 // TestMultilogDiffStderrReaderGone: a closed stderr pipe kills multilog by
 // SIGPIPE at its first e line, as it kills 0.76.
 func TestMultilogDiffStderrReaderGone(t *testing.T) {
-	differential(t, func(t *testing.T, bin, dir string) mlOutcome {
-		code := runToClosedPipe(t, bin, dir, "one\ntwo\n", true, "./d", "e")
+	differential(t, multilogRuns(func(t *testing.T, bin, dir string) mlOutcome {
+		code := runIntoClosedPipe(t, mlFromFile(t, bin, dir, "one\ntwo\n", "./d", "e"), 2)
 		return mlOutcome{Code: code, Files: snapshot(t, dir)}
-	})
+	}))
 }
 
 // TestMatchtestTruthTable runs the hidden matchtest applet over 0.76's
@@ -701,7 +660,7 @@ func TestMultilogDiskFull(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for 0.76's 5-second retry pause")
 	}
-	differential(t, func(t *testing.T, bin, dir string) mlOutcome {
+	differential(t, multilogRuns(func(t *testing.T, bin, dir string) mlOutcome {
 		if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", dir).CombinedOutput(); err != nil {
 			t.Skipf("cannot mount tmpfs: %v %s", err, out)
 		}
@@ -714,7 +673,7 @@ func TestMultilogDiskFull(t *testing.T) {
 		wrote := make(chan error, 1)
 		go func() { _, err := m.w.WriteString(input); wrote <- err }()
 		warning := "multilog: warning: unable to write to ./log/current, pausing: out of disk space\n"
-		waitFor(t, "the disk-full warning", func() (bool, error) {
+		waitFor(t, patience, "the disk-full warning", func() (bool, error) {
 			return strings.Contains(m.stderr.String(), warning), nil
 		})
 		if err := os.Remove(filler); err != nil {
@@ -739,7 +698,7 @@ func TestMultilogDiskFull(t *testing.T) {
 			}
 		}
 		return mlOutcome{Code: code, Stderr: warning, Files: snapshot(t, filepath.Join(dir, "log"))}
-	})
+	}))
 }
 
 // fill writes to path until the file system is full.

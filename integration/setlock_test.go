@@ -46,7 +46,7 @@ func TestSetlockDifferential(t *testing.T) {
 		{"setlock", "-q", "lk4", "true"},
 		{"setlock", "--", "lk5", "true"},
 	} {
-		t.Run(strings.Join(argv, " "), func(t *testing.T) { same(t, c, argv...) })
+		t.Run(strings.Join(argv, " "), func(t *testing.T) { differential(t, runs(t, c, argv...)) })
 	}
 }
 
@@ -65,10 +65,10 @@ func TestPgrphackDifferential(t *testing.T) {
 		{"pgrphack"},
 		{"pgrphack", "no-such-program"},
 	} {
-		t.Run(strings.Join(argv, " "), func(t *testing.T) { same(t, cmd{}, argv...) })
+		t.Run(strings.Join(argv, " "), func(t *testing.T) { differential(t, runs(t, cmd{}, argv...)) })
 	}
 	t.Run("access denied", func(t *testing.T) {
-		same(t, cmd{Dir: dir, Env: []string{"PATH=" + dir + ":/usr/bin"}}, "pgrphack", "foo")
+		differential(t, runs(t, cmd{Dir: dir, Env: []string{"PATH=" + dir + ":/usr/bin"}}, "pgrphack", "foo"))
 	})
 }
 
@@ -90,7 +90,7 @@ func TestFghackDifferential(t *testing.T) {
 	} {
 		t.Run(strings.Join(argv, " "), func(t *testing.T) {
 			os.Remove(filepath.Join(dir, "late"))
-			same(t, c, argv...)
+			differential(t, runs(t, c, argv...))
 			if strings.Contains(argv[len(argv)-1], "late") {
 				if b, _ := os.ReadFile(filepath.Join(dir, "late")); string(b) != "late\n" {
 					t.Errorf("gotools fghack returned before the background job wrote: %q", b)
@@ -121,7 +121,7 @@ func TestFghackSignalsDifferential(t *testing.T) {
 				x.Stderr = stderr
 				must(t, x.Start())
 				var child int
-				waitFor(t, "fghack's child to write its pid", func() (bool, error) {
+				waitFor(t, patience, "fghack's child to write its pid", func() (bool, error) {
 					b, err := os.ReadFile(filepath.Join(dir, "pid"))
 					if err == nil {
 						child, err = strconv.Atoi(strings.TrimSpace(string(b)))

@@ -33,7 +33,7 @@ func TestSetuidgidDifferential(t *testing.T) {
 		{"setuidgid", a.Name, "/"},
 		{"envuidgid", a.Name, "sh", "-c", "echo $UID $GID; " + creds},
 	} {
-		t.Run(strings.Join(argv, " "), func(t *testing.T) { same(t, c, argv...) })
+		t.Run(strings.Join(argv, " "), func(t *testing.T) { differential(t, runs(t, c, argv...)) })
 	}
 	r := cmd{}.run(t, "setuidgid", a.Name, "sh", "-c", "id -G")
 	if want := strconv.Itoa(a.GID) + "\n"; r.Stdout != want {

@@ -4,52 +4,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // Helpers for the differential tests of the small tools (envdir, envuidgid,
 // setuidgid, softlimit, setlock, pgrphack, fghack) and their fused chains.
-
-// same runs argv with c's settings through Debian's programs and through
-// gotools and fails unless both give the same stdout, stderr and exit code
-// after normalising what legitimately differs (the PATH's first directory,
-// HOME, pipe inode numbers). It returns gotools' normalised result.
-func same(t *testing.T, c cmd, argv ...string) result {
-	t.Helper()
-	requireDebian(t, argv[0])
-	if c.Dir == "" {
-		c.Dir = t.TempDir()
-	}
-	deb := c
-	deb.Bin = debianBin
-	want := normalise(deb.run(t, argv...), debianBin)
-	c.Bin = binDir
-	got := normalise(c.run(t, argv...), binDir)
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("%q: Debian vs gotools (-want +got)\n%s", argv, diff)
-	}
-	return got
-}
-
-var (
-	homeRE = regexp.MustCompile(`HOME=[^\n]*`)
-	pipeRE = regexp.MustCompile(`pipe:\[\d+\]`)
-)
-
-func normalise(r result, bin string) result {
-	n := func(s string) string {
-		s = strings.ReplaceAll(s, "PATH="+bin+":/usr/bin:/bin", "PATH=$BIN:/usr/bin:/bin")
-		s = homeRE.ReplaceAllString(s, "HOME=$HOME")
-		return pipeRE.ReplaceAllString(s, "pipe")
-	}
-	return result{n(r.Stdout), n(r.Stderr), r.Code}
-}
 
 // writeFiles creates files under dir: name → content; a content starting
 // with "->" makes a symlink to the rest; names ending in "/" are directories.

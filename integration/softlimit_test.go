@@ -28,7 +28,7 @@ func TestSoftlimitDifferential(t *testing.T) {
 		{"--help"},
 	} {
 		argv := append(append([]string{"softlimit"}, opts...), limits...)
-		t.Run(strings.Join(opts, " "), func(t *testing.T) { same(t, cmd{}, argv...) })
+		t.Run(strings.Join(opts, " "), func(t *testing.T) { differential(t, runs(t, cmd{}, argv...)) })
 	}
 	for _, argv := range [][]string{
 		{"softlimit"},
@@ -46,6 +46,6 @@ func TestSoftlimitDifferential(t *testing.T) {
 		{"softlimit", "/"},
 		{"softlimit", "-o", "3", "sh", "-c", "echo opened 2>/dev/null >/dev/null; echo $?"},
 	} {
-		t.Run(strings.Join(argv, " "), func(t *testing.T) { same(t, cmd{Dir: dir}, argv...) })
+		t.Run(strings.Join(argv, " "), func(t *testing.T) { differential(t, runs(t, cmd{Dir: dir}, argv...)) })
 	}
 }

@@ -74,7 +74,7 @@ func TestTai64nWritesBeforeReading(t *testing.T) {
 				{"\n", "@STAMP first\n@STAMP second\n@STAMP \n"},
 			} {
 				p.write(t, step.input)
-				waitFor(t, fmt.Sprintf("output %q after writing %q", step.output, step.input), func() (bool, error) {
+				waitFor(t, patience, fmt.Sprintf("output %q after writing %q", step.output, step.input), func() (bool, error) {
 					out := p.stdout.String()
 					return normaliseStamps(result{Stdout: out}).Stdout == step.output, fmt.Errorf("output is %q", out)
 				})
@@ -308,7 +308,7 @@ func startStamp(t *testing.T, path string, argv ...string) *piped {
 // waitCmdline waits until /proc/PID/cmdline ends with want.
 func (p *piped) waitCmdline(t *testing.T, want string) {
 	t.Helper()
-	waitFor(t, fmt.Sprintf("cmdline of %v to end with %q", p.cmd.Args, want), func() (bool, error) {
+	waitFor(t, patience, fmt.Sprintf("cmdline of %v to end with %q", p.cmd.Args, want), func() (bool, error) {
 		got, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p.cmd.Process.Pid))
 		if err != nil {
 			return false, err
@@ -412,7 +412,7 @@ func TestStampSignalsDifferential(t *testing.T) {
 					if argv[0] == "readproctitle" {
 						p.waitCmdline(t, "ab\n\x00")
 					} else {
-						waitFor(t, argv[0]+" to copy its first line", func() (bool, error) {
+						waitFor(t, patience, argv[0]+" to copy its first line", func() (bool, error) {
 							return strings.Contains(p.stdout.String(), "ab\n"), nil
 						})
 					}

@@ -56,7 +56,7 @@ func superviseSv(t *testing.T, bin, parent string) *background {
 // awaitSvok waits until b, a supervise of PARENT/sv, answers svok.
 func awaitSvok(t *testing.T, parent string, b *background) *background {
 	t.Helper()
-	waitFor(t, "svok sv", func() (bool, error) {
+	waitFor(t, patience, "svok sv", func() (bool, error) {
 		r := debian(parent).run(t, "svok", "sv")
 		if b.exited() {
 			return false, fmt.Errorf("supervise exited: %s", b.Stderr.String())
@@ -88,7 +88,7 @@ func svstat(t *testing.T, parent string) string {
 func waitSvstat(t *testing.T, parent, want string) {
 	t.Helper()
 	var got string
-	waitFor(t, "svstat "+strings.TrimSpace(want), func() (bool, error) {
+	waitFor(t, patience, "svstat "+strings.TrimSpace(want), func() (bool, error) {
 		got = svstat(t, parent)
 		return got == want, fmt.Errorf("svstat says %q", got)
 	})
@@ -152,14 +152,14 @@ func TestSuperviseControlLetters(t *testing.T) {
 				}
 				waitSvstat(t, parent, step.svstat)
 				if step.sigs != nil {
-					waitFor(t, fmt.Sprintf("signals %q after svc %s", step.sigs, step.svc), func() (bool, error) {
+					waitFor(t, patience, fmt.Sprintf("signals %q after svc %s", step.sigs, step.svc), func() (bool, error) {
 						got := readLines(t, sigs)
 						return cmp.Equal(got, step.sigs), fmt.Errorf("got %q", got)
 					})
 				}
 				// svstat need not change (svc -o while up), so the status
 				// bytes are waited for too: svc returns before supervise acts.
-				waitFor(t, fmt.Sprintf("status %q after svc %s", step.status, step.svc), func() (bool, error) {
+				waitFor(t, patience, fmt.Sprintf("status %q after svc %s", step.status, step.svc), func() (bool, error) {
 					got := statusTail(t, parent)
 					return got == step.status, fmt.Errorf("status %q", got)
 				})
@@ -358,7 +358,7 @@ func TestSuperviseRunFailures(t *testing.T) {
 				os.Remove(filepath.Join(parent, "sv/down"))
 				b := superviseSv(t, s.bin, parent)
 				start := time.Now()
-				waitFor(t, "three failures", func() (bool, error) {
+				waitFor(t, patience, "three failures", func() (bool, error) {
 					return strings.Count(b.Stderr.String(), "\n") >= 3, fmt.Errorf("stderr %q", b.Stderr.String())
 				})
 				elapsed := time.Since(start)
@@ -378,7 +378,7 @@ func TestSuperviseRunFailures(t *testing.T) {
 				// §13.11: the status shows the service down, want up, and
 				// (as 0.76's, which records its child's start and exit) it
 				// is stamped anew at each attempt.
-				waitFor(t, "svstat down 0 or 1 seconds, want up", func() (bool, error) {
+				waitFor(t, patience, "svstat down 0 or 1 seconds, want up", func() (bool, error) {
 					got := debian(parent).run(t, "svstat", "sv").Stdout
 					ok := got == "sv: down 0 seconds, normally up, want up\n" || got == "sv: down 1 seconds, normally up, want up\n"
 					return ok, fmt.Errorf("svstat %q", got)
@@ -433,18 +433,18 @@ func TestSuperviseExtraLetters(t *testing.T) {
 			parent := serviceTree(t, map[string]string{"run*": recorderRun})
 			superviseSv(t, s.bin, parent)
 			sigs := filepath.Join(parent, "sv/signals")
-			waitFor(t, "start", func() (bool, error) { return len(readLines(t, sigs)) == 1, nil })
+			waitFor(t, patience, "start", func() (bool, error) { return len(readLines(t, sigs)) == 1, nil })
 			for _, c := range "q12w" {
 				// One letter at a time: a shell runs the traps of signals
 				// that arrive together in its own order.
 				n := len(readLines(t, sigs))
 				writeControl(t, parent, string(c))
 				if s.name == "gotools" {
-					waitFor(t, "signal for "+string(c), func() (bool, error) { return len(readLines(t, sigs)) > n, nil })
+					waitFor(t, patience, "signal for "+string(c), func() (bool, error) { return len(readLines(t, sigs)) > n, nil })
 				}
 			}
 			debian(parent).run(t, "svc", "-h", "sv")
-			waitFor(t, "HUP", func() (bool, error) {
+			waitFor(t, patience, "HUP", func() (bool, error) {
 				got := readLines(t, sigs)
 				return len(got) > 0 && got[len(got)-1] == "HUP", fmt.Errorf("got %q", got)
 			})
@@ -473,7 +473,7 @@ func TestSuperviseJunkInControl(t *testing.T) {
 	requireDebian(t, "svc", "svok", "svstat")
 	parent := serviceTree(t, map[string]string{"run*": recorderRun})
 	superviseSv(t, binDir, parent)
-	waitFor(t, "start", func() (bool, error) { return len(readLines(t, filepath.Join(parent, "sv/signals"))) == 1, nil })
+	waitFor(t, patience, "start", func() (bool, error) { return len(readLines(t, filepath.Join(parent, "sv/signals"))) == 1, nil })
 	junk := make([]byte, 1<<20)
 	const notCommands = "ZyYz\n\x00\xff*+=-!bBefgjlmnrsvUDOX"
 	for i := range junk {
@@ -486,7 +486,7 @@ func TestSuperviseJunkInControl(t *testing.T) {
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("svc -d behind 1 MiB of junk took %v", d)
 	}
-	waitFor(t, "TERM and CONT", func() (bool, error) {
+	waitFor(t, patience, "TERM and CONT", func() (bool, error) {
 		got := readLines(t, filepath.Join(parent, "sv/signals"))
 		return cmp.Equal(got, []string{"start", "TERM", "CONT"}), fmt.Errorf("signals %q", got)
 	})
@@ -500,7 +500,7 @@ func TestSuperviseTermStopsService(t *testing.T) {
 		t.Run(sig.String(), func(t *testing.T) {
 			parent := serviceTree(t, map[string]string{"run*": "#!/bin/sh\ntrap 'echo TERM >> signals; exit 0' TERM\necho start >> signals\nwhile :; do sleep 1 & wait $!; done\n"})
 			b := superviseSv(t, binDir, parent)
-			waitFor(t, "start", func() (bool, error) { return len(readLines(t, filepath.Join(parent, "sv/signals"))) == 1, nil })
+			waitFor(t, patience, "start", func() (bool, error) { return len(readLines(t, filepath.Join(parent, "sv/signals"))) == 1, nil })
 			b.signal(t, sig)
 			if code := b.wait(t); code != 0 || b.Stderr.String() != "" {
 				t.Errorf("supervise: exit %d, stderr %q", code, b.Stderr.String())
@@ -521,7 +521,7 @@ func TestSuperviseRunIgnoringTerm(t *testing.T) {
 	requireDebian(t, "svc", "svok", "svstat")
 	parent := serviceTree(t, map[string]string{"run*": "#!/bin/sh\ntrap '' TERM\necho > trapped\nwhile :; do sleep 1; done\n"})
 	b := superviseSv(t, binDir, parent)
-	waitFor(t, "TERM ignored", func() (bool, error) { return readFile(parent, "sv/trapped") == "\n", nil })
+	waitFor(t, patience, "TERM ignored", func() (bool, error) { return readFile(parent, "sv/trapped") == "\n", nil })
 	// The script can get here before gotools has written its pid.
 	waitSvstat(t, parent, "sv: up (pid N) N seconds\n")
 	pid := hostPid(t, b, statusPid(t, parent))
@@ -550,11 +550,11 @@ func TestSuperviseReapsOrphans(t *testing.T) {
 		t.Run(s.name, func(t *testing.T) {
 			parent := serviceTree(t, map[string]string{"run*": "#!/bin/sh\necho start >> signals\nsleep 0.2 &\nsleep 0.3 &\nexit 0\n"})
 			b := superviseSv(t, s.bin, parent)
-			waitFor(t, "three starts", func() (bool, error) { return len(readLines(t, filepath.Join(parent, "sv/signals"))) >= 3, nil })
+			waitFor(t, patience, "three starts", func() (bool, error) { return len(readLines(t, filepath.Join(parent, "sv/signals"))) >= 3, nil })
 			debian(parent).run(t, "svc", "-d", "sv")
 			waitSvstat(t, parent, "sv: down N seconds, normally up\n")
 			init := b.innerPid(t)
-			waitFor(t, "no children left", func() (bool, error) {
+			waitFor(t, patience, "no children left", func() (bool, error) {
 				kids := childrenOf(init)
 				return len(kids) == 0, fmt.Errorf("children %v", kids)
 			})
@@ -586,18 +586,18 @@ func TestSuperviseRenamedDirectory(t *testing.T) {
 		t.Run(s.name, func(t *testing.T) {
 			parent := serviceTree(t, map[string]string{"run*": recorderRun})
 			superviseSv(t, s.bin, parent)
-			waitFor(t, "start", func() (bool, error) { return len(readLines(t, filepath.Join(parent, "sv/signals"))) == 1, nil })
+			waitFor(t, patience, "start", func() (bool, error) { return len(readLines(t, filepath.Join(parent, "sv/signals"))) == 1, nil })
 			if err := os.Rename(filepath.Join(parent, "sv"), filepath.Join(parent, ".sv")); err != nil {
 				t.Fatal(err)
 			}
 			debian(parent).run(t, "svc", "-k", ".sv")
-			waitFor(t, "restart in .sv", func() (bool, error) {
+			waitFor(t, patience, "restart in .sv", func() (bool, error) {
 				got := readLines(t, filepath.Join(parent, ".sv/signals"))
 				return cmp.Equal(got, []string{"start", "start"}), fmt.Errorf("sigs %q", got)
 			})
 			// gotools writes the new pid once exec has succeeded, which
 			// can be after the script wrote its line.
-			waitFor(t, "svstat .sv up", func() (bool, error) {
+			waitFor(t, patience, "svstat .sv up", func() (bool, error) {
 				r := debian(parent).run(t, "svstat", ".sv")
 				return strings.HasPrefix(r.Stdout, ".sv: up (pid "), fmt.Errorf("svstat .sv: %v", r)
 			})
@@ -665,7 +665,7 @@ func TestSuperviseInheritedIgnores(t *testing.T) {
 			b := cmd{Dir: parent, Bin: s.bin}.startIsolated(t, "/bin/sh", "-c", "trap '' HUP PIPE; exec supervise sv")
 			awaitSvok(t, parent, b)
 			var mask uint64
-			waitFor(t, "./run's SigIgn", func() (bool, error) {
+			waitFor(t, patience, "./run's SigIgn", func() (bool, error) {
 				_, err := fmt.Sscanf(readFile(parent, "sv/ignored"), "%x", &mask)
 				return err == nil, err
 			})

@@ -66,7 +66,7 @@ func startScan(t *testing.T, c cmd, base, dir string, asInit bool, args ...strin
 func (s *scanTree) svscanPid(t *testing.T) int {
 	t.Helper()
 	var pid int
-	waitFor(t, "svscan to run", func() (bool, error) {
+	waitFor(t, patience, "svscan to run", func() (bool, error) {
 		for _, p := range nsProcs(t, s.innerPid(t)) {
 			if p.Name == "svscan" && p.State != "Z" {
 				pid = p.Pid
@@ -91,7 +91,7 @@ func (s *scanTree) exitCode(t *testing.T) int {
 	}
 	re := regexp.MustCompile(`svscan exit=(\d+)`)
 	var code int
-	waitFor(t, "svscan to exit", func() (bool, error) {
+	waitFor(t, patience, "svscan to exit", func() (bool, error) {
 		m := re.FindStringSubmatch(s.Stderr.String())
 		if m == nil {
 			return false, nil
@@ -216,7 +216,7 @@ func waitUp(t *testing.T, dir, sv string) int {
 func waitNewPid(t *testing.T, dir, sv string, old int) int {
 	t.Helper()
 	var pid int
-	waitFor(t, fmt.Sprintf("%s up, pid not %d", sv, old), func() (bool, error) {
+	waitFor(t, patience, fmt.Sprintf("%s up, pid not %d", sv, old), func() (bool, error) {
 		var err error
 		pid, err = upPid(t, dir, sv)
 		return pid != 0 && pid != old, err
@@ -226,7 +226,7 @@ func waitNewPid(t *testing.T, dir, sv string, old int) int {
 
 func waitLine(t *testing.T, dir, sv, want string) {
 	t.Helper()
-	waitFor(t, fmt.Sprintf("svstat %s: %q", sv, want), func() (bool, error) {
+	waitFor(t, patience, fmt.Sprintf("svstat %s: %q", sv, want), func() (bool, error) {
 		got := normaliseSvstat(svstatLine(t, cmd{}, dir, sv))
 		return got == want, fmt.Errorf("svstat: %q", got)
 	})
@@ -261,7 +261,7 @@ func logged(t *testing.T, logdir string) []string {
 
 func waitLogged(t *testing.T, logdir, want string) {
 	t.Helper()
-	waitFor(t, fmt.Sprintf("%q in %s", want, logdir), func() (bool, error) {
+	waitFor(t, patience, fmt.Sprintf("%q in %s", want, logdir), func() (bool, error) {
 		return slices.Contains(logged(t, logdir), want), nil
 	})
 }
@@ -269,7 +269,7 @@ func waitLogged(t *testing.T, logdir, want string) {
 func TestSvscanArguments(t *testing.T) {
 	t.Run("missing directory, as Debian", func(t *testing.T) {
 		requireDebian(t, "svscan")
-		sameAsDebian(t, t.TempDir(), "svscan", "/nonexistent")
+		differential(t, runs(t, cmd{Dir: t.TempDir()}, "svscan", "/nonexistent"))
 	})
 	for _, argv := range [][]string{
 		{"svscan", "--bogus", "."},
@@ -328,11 +328,11 @@ func TestSvscanScansLikeDebian(t *testing.T) {
 		for _, sv := range []string{"a", "c", "c/log", "ext"} {
 			waitUp(t, dir, sv)
 		}
-		waitFor(t, "c's output in c/log/got", func() (bool, error) {
+		waitFor(t, patience, "c's output in c/log/got", func() (bool, error) {
 			b, _ := os.ReadFile(filepath.Join(dir, "c", "log", "got"))
 			return string(b) == "hello from c\n", nil
 		})
-		waitFor(t, "the messages about bad and dangling", func() (bool, error) {
+		waitFor(t, patience, "the messages about bad and dangling", func() (bool, error) {
 			s := tree.Stderr.String()
 			return strings.Contains(s, "bad/run") && strings.Contains(s, "dangling"), nil
 		})
@@ -429,7 +429,7 @@ func TestSvscanServicesObeyDebianClients(t *testing.T) {
 						t.Fatalf("step %d: %q: %v", i, argv, r)
 					}
 				}
-				waitFor(t, fmt.Sprintf("step %d (svc %q)", i, s.svc), func() (bool, error) {
+				waitFor(t, patience, fmt.Sprintf("step %d (svc %q)", i, s.svc), func() (bool, error) {
 					if diff := cmp.Diff(s.want, w.observe(t)); diff != "" {
 						return false, fmt.Errorf("observed (-want +got)\n%s\nsvscan stderr: %q", diff, tree.Stderr.String())
 					}
@@ -447,7 +447,7 @@ func TestSvscanServicesObeyDebianClients(t *testing.T) {
 			(cmd{Dir: base, Bin: clientBin}).run(t, "svc", "-x", "sv")
 			(cmd{Dir: base, Bin: clientBin}).run(t, "svc", "-k", "sv")
 			newPid := strconv.Itoa(waitNewPid(t, base, "sv", pid))
-			waitFor(t, "a new supervisor's xstatus", func() (bool, error) {
+			waitFor(t, patience, "a new supervisor's xstatus", func() (bool, error) {
 				x := xstatus(t, filepath.Join(base, "sv"))
 				return x["pid"] == newPid && x["restarts"] == "0", fmt.Errorf("xstatus %v", x)
 			})
@@ -491,7 +491,7 @@ func TestSvscanPicksUpAtOnce(t *testing.T) {
 
 	late := filepath.Join(dir, "late")
 	must(t, os.MkdirAll(filepath.Join(late, "log"), 0o755))
-	waitFor(t, "svscan to watch late/ for its ./run", func() (bool, error) {
+	waitFor(t, patience, "svscan to watch late/ for its ./run", func() (bool, error) {
 		return watching(t, tree.svscanPid(t), late), nil
 	})
 	for _, f := range []struct{ path, text string }{
@@ -507,7 +507,7 @@ func TestSvscanPicksUpAtOnce(t *testing.T) {
 	if d := time.Since(start); d > 2500*time.Millisecond {
 		t.Errorf("late started after %v, want it well before the 5 s rescan", d)
 	}
-	waitFor(t, "late's output in late/log/got", func() (bool, error) {
+	waitFor(t, patience, "late's output in late/log/got", func() (bool, error) {
 		b, _ := os.ReadFile(filepath.Join(late, "log", "got"))
 		return string(b) == "late\n", nil
 	})
@@ -568,6 +568,11 @@ func TestSvscanRemovingServices(t *testing.T) {
 	waitUp(t, dir, "x/log")
 	yPid := waitUp(t, dir, "y")
 	waitUp(t, dir, "z")
+	// Up is counted from the fork: the scripts may not have run yet.
+	waitFor(t, patience, "x/run and x/log/run to record their pids", func() (bool, error) {
+		return len(readLines(t, filepath.Join(dir, "x", "pids"))) == 1 &&
+			len(readLines(t, filepath.Join(dir, "x", "log", "pids"))) == 1, nil
+	})
 
 	must(t, os.Rename(filepath.Join(dir, "x"), filepath.Join(dir, ".x")))
 	(cmd{Dir: dir}).run(t, "svc", "-dx", ".x", ".x/log")
@@ -652,7 +657,7 @@ while (1) { syswrite(STDOUT, "$$ " . ($n + 1) . "\n") and $n++ }
 			waitWriter := func(old int) int {
 				t.Helper()
 				pid := waitNewPid(t, dir, "w", old)
-				waitFor(t, fmt.Sprintf("writer %d's TERM handler", pid), func() (bool, error) {
+				waitFor(t, patience, fmt.Sprintf("writer %d's TERM handler", pid), func() (bool, error) {
 					return slices.Contains(readLines(t, filepath.Join(dir, "started")), strconv.Itoa(pid)), nil
 				})
 				return pid
@@ -668,7 +673,7 @@ while (1) { syswrite(STDOUT, "$$ " . ($n + 1) . "\n") and $n++ }
 					// Each kill is to hit a multilog that is logging,
 					// not one still recovering its directory: kill again
 					// only once it has a new current and logs into it.
-					waitFor(t, "a new current with lines", func() (bool, error) {
+					waitFor(t, patience, "a new current with lines", func() (bool, error) {
 						st, err := os.Stat(current)
 						return err == nil && st.Sys().(*syscall.Stat_t).Ino != before && st.Size() > 0, err
 					})
@@ -803,14 +808,14 @@ func TestSvscanReapsOrphans(t *testing.T) {
 			dir := filepath.Join(base, "s")
 			writeService(t, dir, "f", forker, "")
 			tree := startScan(t, cmd{}, base, "s", asInit)
-			waitFor(t, "the forks", func() (bool, error) {
+			waitFor(t, patience, "the forks", func() (bool, error) {
 				return len(readLines(t, filepath.Join(dir, "f", "forks"))) == 1, nil
 			})
 			(cmd{Dir: dir}).run(t, "svc", "-k", "f") // once more, from a restarted ./run
-			waitFor(t, "the second forks", func() (bool, error) {
+			waitFor(t, patience, "the second forks", func() (bool, error) {
 				return len(readLines(t, filepath.Join(dir, "f", "forks"))) == 2, nil
 			})
-			waitFor(t, "the orphans to be gone", func() (bool, error) {
+			waitFor(t, patience, "the orphans to be gone", func() (bool, error) {
 				sleepers, z := 0, zombies(t, tree.innerPid(t))
 				for _, p := range nsProcs(t, tree.innerPid(t)) {
 					if p.Name == "sleep" {
@@ -847,7 +852,7 @@ sleep 1 while 1;
 	logdir := filepath.Join(dir, "b", "log", "main")
 	pings := func(pid, n int) {
 		t.Helper()
-		waitFor(t, "b's HUP handler", func() (bool, error) {
+		waitFor(t, patience, "b's HUP handler", func() (bool, error) {
 			return slices.Contains(readLines(t, filepath.Join(dir, "b", "pids")), strconv.Itoa(pid)), nil
 		})
 		(cmd{Dir: dir}).run(t, "svc", "-h", "b")
@@ -859,9 +864,9 @@ sleep 1 while 1;
 
 	old := tree.svscanPid(t)
 	must(t, syscall.Kill(old, syscall.SIGKILL))
-	waitFor(t, "a new svscan", func() (bool, error) { return tree.svscanPid(t) != old, nil })
+	waitFor(t, patience, "a new svscan", func() (bool, error) { return tree.svscanPid(t) != old, nil })
 	for sv, pid := range map[string]int{"a": aPid, "b": bPid, "b/log": logPid} {
-		waitFor(t, sv+" adopted", func() (bool, error) {
+		waitFor(t, patience, sv+" adopted", func() (bool, error) {
 			got := svstatLine(t, cmd{}, dir, sv)
 			return strings.HasPrefix(got, fmt.Sprintf("%s: up (pid %d) ", sv, pid)), fmt.Errorf("svstat: %q", got)
 		})
@@ -900,7 +905,7 @@ sleep 1 while 1;
 	}
 	must(t, os.WriteFile(filepath.Join(base, "stop"), nil, 0o644))
 	tree.signal(t, syscall.SIGTERM)
-	waitFor(t, "svscan to exit 0", func() (bool, error) {
+	waitFor(t, patience, "svscan to exit 0", func() (bool, error) {
 		return strings.Contains(tree.Stderr.String(), "svscan exit=0"), fmt.Errorf("stderr: %q", tree.Stderr.String())
 	})
 }
@@ -923,7 +928,7 @@ func TestSvscanboot(t *testing.T) {
 	if code := old.wait(t); code != 0 {
 		t.Errorf("Debian's supervise exited %d after svscanboot's svc -dx, want 0", code)
 	}
-	waitFor(t, "a started by svscan", func() (bool, error) {
+	waitFor(t, patience, "a started by svscan", func() (bool, error) {
 		return len(readLines(t, filepath.Join(dir, "a", "pids"))) == 2, nil
 	})
 	waitUp(t, dir, "a")
@@ -936,7 +941,7 @@ func TestSvscanboot(t *testing.T) {
 	if !gotoolsHas(t, "readproctitle") {
 		t.Skip("gotools has no readproctitle applet yet")
 	}
-	waitFor(t, "bad's error in readproctitle's title", func() (bool, error) {
+	waitFor(t, patience, "bad's error in readproctitle's title", func() (bool, error) {
 		for _, p := range nsProcs(t, tree.innerPid(t)) {
 			// Found by its argv, not its name: svscanboot starts it from
 			// its own executable, so the kernel names it after that file.
@@ -977,19 +982,12 @@ func TestSvscanManyServices(t *testing.T) {
 	}
 	tree := startScan(t, cmd{}, base, "s", true)
 	// Starting thousands of processes on a busy 2-core machine takes a
-	// while: poll with a deadline of its own.
-	deadline := time.Now().Add(5 * time.Minute)
-	for {
+	// while.
+	waitFor(t, 5*time.Minute, fmt.Sprintf("%d services up", n), func() (bool, error) {
 		out := (cmd{Dir: dir}).run(t, append([]string{"svstat"}, names...)...).Stdout
 		up := strings.Count(out, ": up (pid ")
-		if up == n {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d services up after 5 minutes; svscan stderr starts %.500q", up, n, tree.Stderr.String())
-		}
-		time.Sleep(time.Second)
-	}
+		return up == n, fmt.Errorf("%d of %d up; svscan stderr starts %.500q", up, n, tree.Stderr.String())
+	})
 	if s := tree.Stderr.String(); s != "" {
 		t.Errorf("svscan stderr: %.500q", s)
 	}
@@ -1010,7 +1008,7 @@ func TestSvscanDemo(t *testing.T) {
 	demo, err := filepath.Abs(filepath.Join("..", "examples", "demo.sh"))
 	must(t, err)
 	tree := &scanTree{c.startIsolated(t, "/usr/bin/perl", "-e", svscanInit, "sh", demo), filepath.Join(tmp, "gotools-demo", "service"), false}
-	waitFor(t, "the demo's service directory", func() (bool, error) {
+	waitFor(t, patience, "the demo's service directory", func() (bool, error) {
 		_, err := os.Stat(filepath.Join(tree.dir, "greeter", "log", "run"))
 		return err == nil, err
 	})
@@ -1018,7 +1016,7 @@ func TestSvscanDemo(t *testing.T) {
 		waitUp(t, tree.dir, sv)
 	}
 	waitLogged(t, filepath.Join(tree.dir, "clock", "log", "main"), "clock: starting")
-	waitFor(t, "the greeter's line", func() (bool, error) {
+	waitFor(t, patience, "the greeter's line", func() (bool, error) {
 		lines := logged(t, filepath.Join(tree.dir, "greeter", "log", "main"))
 		return slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "greeter: hello from gotools (pid ") }), fmt.Errorf("logged %q", lines)
 	})

@@ -6,30 +6,30 @@ import (
 	"os"
 
 	"golang.org/x/sys/unix"
+
+	"gotools/applets/message"
 )
 
 // OpenDir opens a service directory for a supervisor to hold for as long as
 // it runs. It fails where 0.76's chdir would, with its wording ("unable to
 // chdir to DIR"); the descriptor is O_PATH, so it needs no read permission.
-func OpenDir(path string) (*os.File, error) {
-	fd, err := unix.Open(path, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+func OpenDir(path string) (*os.File, error) { return openDirAt(unix.AT_FDCWD, path) }
+
+// openDirAt opens the directory name under dirfd as OpenDir does; messages
+// name it as given (svscan's "unable to chdir to log", as 0.76's log
+// supervise prints it).
+func openDirAt(dirfd int, name string) (*os.File, error) {
+	fd, err := unix.Openat(dirfd, name, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err == nil {
 		if err = unix.Faccessat(fd, ".", unix.X_OK, unix.AT_EACCESS); err != nil {
 			unix.Close(fd)
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("unable to chdir to %s: %w", path, err)
+		return nil, fmt.Errorf("unable to chdir to %s: %w", name, err)
 	}
-	return os.NewFile(uintptr(fd), path), nil
+	return os.NewFile(uintptr(fd), name), nil
 }
-
-// BareError is an error 0.76 prints without the "supervise: fatal: " prefix
-// (Debian's readlink of a supervise symlink, COMPAT §8).
-type BareError struct{ Err error }
-
-func (e *BareError) Error() string { return e.Err.Error() }
-func (e *BareError) Unwrap() error { return e.Err }
 
 // superviseFiles are the descriptors a running supervisor holds in
 // DIR/supervise (COMPAT §3.1), all close-on-exec.
@@ -47,6 +47,10 @@ type superviseFiles struct {
 	ok            int
 }
 
+// bare is an error Debian's supervise prints without its "supervise:
+// fatal: " prefix: its readlink of a supervise symlink (docs/supervise.md).
+func bare(err error) error { return &message.Error{Level: message.Bare, Err: err} }
+
 // makeSuperviseDir creates DIR/supervise (0700). As Debian's supervise does,
 // a supervise symlink whose target is missing gets its target created.
 func makeSuperviseDir(dirfd int) error {
@@ -59,9 +63,9 @@ func makeSuperviseDir(dirfd int) error {
 	case err == unix.ENOENT || err == unix.EINVAL:
 		return nil
 	case err != nil:
-		return &BareError{fmt.Errorf("unable to readlink ./supervise: %w", err)}
+		return bare(fmt.Errorf("unable to readlink ./supervise: %w", err))
 	case n >= len(buf):
-		return &BareError{errors.New("unable to readlink ./supervise: unknown error")}
+		return bare(errors.New("unable to readlink ./supervise: unknown error"))
 	}
 	unix.Mkdirat(dirfd, string(buf[:n]), 0o700) // errors show up at the lock
 	return nil

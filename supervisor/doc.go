@@ -2,7 +2,9 @@
 // and its event loop ([Service]), the supervise/ on-disk protocol (lock,
 // control and ok FIFOs, the 18-byte status file and gotools' extended status
 // file xstatus), spawning ./run and ./finish, and the one reaper a
-// supervising process may have ([Reaper]).
+// supervising process may have ([Reaper]), and the scanner behind svscan
+// ([Scanner]): a pure tree state stepped by events (scan_tree.go) and an
+// executor that makes its system calls (scan.go, scan_system.go).
 //
 // The same Service code runs one directory for the supervise applet and, in
 // svscan, thousands of directories inside one process. It therefore never

@@ -51,9 +51,12 @@ func (w want) statusByte() byte {
 	return [...]byte{WantUp, WantDown, WantOnce}[w]
 }
 
-// Events the machine reacts to. The loop turns channel receives into these;
-// evStarted and evStartFailed are the results of a startRun or startFinish
-// effect, fed back at once by the executor.
+// event is what the machine reacts to. The loop turns channel receives
+// into these; evStarted and evStartFailed are the results of a startRun or
+// startFinish effect, fed back at once by the executor. The unexported
+// method seals the set: nothing else can be passed to step.
+type event interface{ isEvent() }
+
 type (
 	evControl struct{ b byte } // one byte from supervise/control
 	evExit    struct{ Exit }   // a child of this service was reaped
@@ -74,7 +77,19 @@ type (
 	evShutdown struct{}          // stop for shutdown: dx, then SIGKILL at the stop deadline
 )
 
-// Effects the executor carries out, in order.
+func (evControl) isEvent()     {}
+func (evExit) isEvent()        {}
+func (evStarted) isEvent()     {}
+func (evStartFailed) isEvent() {}
+func (evReleased) isEvent()    {}
+func (evExecFailed) isEvent()  {}
+func (evReady) isEvent()       {}
+func (evWake) isEvent()        {}
+func (evShutdown) isEvent()    {}
+
+// effect is what the executor carries out, in order; sealed as event is.
+type effect interface{ isEffect() }
+
 type (
 	startRun    struct{}
 	startFinish struct{ code, signal int } // ./finish CODE SIGNAL
@@ -93,7 +108,13 @@ type (
 	notify struct{ ev Event }
 )
 
-type effect any
+func (startRun) isEffect()    {}
+func (startFinish) isEffect() {}
+func (kill) isEffect()        {}
+func (release) isEffect()     {}
+func (announce) isEffect()    {}
+func (warn) isEffect()        {}
+func (notify) isEffect()      {}
 
 // controlSignals maps the control bytes that only send a signal to ./run
 // (0.76's letters and encore's q, 1, 2, w; COMPAT §3.1, §13.5).
@@ -145,7 +166,7 @@ func newMachine(now time.Time, w want, stopAfter time.Duration) *machine {
 }
 
 // step applies one event at time now.
-func (m *machine) step(now time.Time, ev any) []effect {
+func (m *machine) step(now time.Time, ev event) []effect {
 	if m.done {
 		return nil
 	}
@@ -182,6 +203,8 @@ func (m *machine) step(now time.Time, ev any) []effect {
 			}
 		}
 		effs = append(effs, announce{})
+	default:
+		effs = []effect{warn{unexpected(ev)}}
 	}
 	if m.exit && m.phase == phaseDown {
 		m.done = true

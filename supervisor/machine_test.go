@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"gotools/applets/message"
 )
 
 var t0 = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -69,7 +71,7 @@ var (
 	exitCode3  = syscall.WaitStatus(3 << 8)
 	killedTERM = syscall.WaitStatus(syscall.SIGTERM)
 	exit125    = syscall.WaitStatus(125 << 8)
-	errNoExec  = &StartError{"s/run", syscall.ENOEXEC}
+	errNoExec  = startError("s/run", syscall.ENOEXEC)
 )
 
 func TestMachineSteps(t *testing.T) {
@@ -79,7 +81,7 @@ func TestMachineSteps(t *testing.T) {
 		name string
 		m    *machine
 		at   time.Time
-		ev   any
+		ev   event
 		want func(*view)
 		effs []effect
 	}{
@@ -254,7 +256,7 @@ func TestMachineInvariants(t *testing.T) {
 		"up exiting":        func() *machine { return with(up(), func(m *machine) { m.exit = true }) },
 		"finishing exiting": func() *machine { return with(finishing(), func(m *machine) { m.exit = true }) },
 	}
-	events := []any{evWake{}, evShutdown{}, evReady{100}, evExit{Exit{100, 0}}, evExit{Exit{200, exit125}},
+	events := []event{evWake{}, evShutdown{}, evReady{100}, evExit{Exit{100, 0}}, evExit{Exit{200, exit125}},
 		evStarted{pid: 300}, evReleased{100}, evExecFailed{100, errNoExec}, evExecFailed{200, errNoExec}}
 	for c := 0; c < 256; c++ {
 		events = append(events, evControl{byte(c)})
@@ -307,7 +309,11 @@ func TestFinishArgs(t *testing.T) {
 }
 
 func TestStartErrorKeepsErrno(t *testing.T) {
-	if !errors.Is(errNoExec, syscall.ENOEXEC) {
-		t.Error("StartError does not unwrap to its errno")
+	var e *message.Error
+	if !errors.Is(errNoExec, syscall.ENOEXEC) || !errors.As(errNoExec, &e) || e.Level != message.Fatal {
+		t.Errorf("start error %#v: want a fatal message.Error that unwraps to its errno", errNoExec)
+	}
+	if got, want := errNoExec.Error(), "unable to start s/run: "+syscall.ENOEXEC.Error(); got != want {
+		t.Errorf("start error reads %q, want %q", got, want)
 	}
 }

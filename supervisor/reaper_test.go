@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -77,17 +78,10 @@ func TestReaperReapsOrphans(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitExit(t, exits)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	waitFor(t, 20*time.Second, "no children left", func() (bool, error) {
 		kids := children(t)
-		if kids == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("children left: %s", kids)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return kids == "", fmt.Errorf("children left: %s", kids)
+	})
 }
 
 // children lists this process's children (zombies included).

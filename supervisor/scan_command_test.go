@@ -15,7 +15,7 @@ import (
 // scanOnce runs a real Scanner on a tree of services (name → ./run;
 // "NAME/FILE" entries are other files) with command (nil for none) until
 // it returns; stop, if set, is called once Run has started.
-func scanOnce(t *testing.T, tree map[string]string, command []string, stop func(*Scanner)) (Ending, error) {
+func scanOnce(t *testing.T, tree map[string]string, command []string, stop func(*testing.T, *Scanner)) (Ending, error) {
 	t.Helper()
 	dir := t.TempDir()
 	for path, text := range tree {
@@ -54,8 +54,9 @@ func scanOnce(t *testing.T, tree map[string]string, command []string, stop func(
 		e, err := s.Run()
 		done <- result{e, err}
 	}()
+	defer s.Shutdown(syscall.SIGKILL) // a test that fails on the way stops what it started
 	if stop != nil {
-		stop(s)
+		stop(t, s)
 	}
 	select {
 	case r := <-done:
@@ -70,16 +71,11 @@ func scanOnce(t *testing.T, tree map[string]string, command []string, stop func(
 const sleeper = "#!/bin/sh\nexec sleep 1000\n"
 
 func TestScannerEnding(t *testing.T) {
-	waitFile := func(path string) func(*Scanner) {
-		return func(*Scanner) {
-			deadline := time.Now().Add(20 * time.Second)
-			for time.Now().Before(deadline) {
-				if _, err := os.Stat(path); err == nil {
-					return
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
-		}
+	waitFile := func(t *testing.T, path string) {
+		waitFor(t, 20*time.Second, path, func() (bool, error) {
+			_, err := os.Stat(path)
+			return err == nil, err
+		})
 	}
 	flag := filepath.Join(t.TempDir(), "trapped")
 	trapper := "trap 'exit 7' INT; trap 'exit 9' USR1; touch " + flag + "; while :; do sleep 0.05; done"
@@ -87,7 +83,7 @@ func TestScannerEnding(t *testing.T) {
 		name    string
 		tree    map[string]string
 		command []string
-		stop    func(*Scanner)
+		stop    func(*testing.T, *Scanner)
 		want    Ending
 	}{
 		{"command exits 3", map[string]string{"a": sleeper},
@@ -95,17 +91,17 @@ func TestScannerEnding(t *testing.T) {
 		{"command killed by a signal", map[string]string{"a": sleeper},
 			[]string{"/bin/sh", "-c", "kill -USR2 $$"}, nil, Ending{Status: syscall.WaitStatus(syscall.SIGUSR2)}},
 		{"shutdown signal goes to the command", map[string]string{"a": sleeper},
-			[]string{"/bin/sh", "-c", trapper}, func(s *Scanner) {
-				waitFile(flag)(s)
+			[]string{"/bin/sh", "-c", trapper}, func(t *testing.T, s *Scanner) {
+				waitFile(t, flag)
 				s.Shutdown(syscall.SIGINT)
 			}, Ending{Status: 7 << 8}},
 		{"forwarded signal", map[string]string{"a": sleeper},
-			[]string{"/bin/sh", "-c", trapper}, func(s *Scanner) {
-				waitFile(flag)(s)
+			[]string{"/bin/sh", "-c", trapper}, func(t *testing.T, s *Scanner) {
+				waitFile(t, flag)
 				s.Forward(syscall.SIGUSR1)
 			}, Ending{Status: 9 << 8}},
 		{"shutdown without a command", map[string]string{"a": sleeper},
-			nil, func(s *Scanner) { s.Shutdown(syscall.SIGTERM) }, Ending{}},
+			nil, func(_ *testing.T, s *Scanner) { s.Shutdown(syscall.SIGTERM) }, Ending{}},
 		{"essential: finish 125", map[string]string{
 			"e": "#!/bin/sh\nexit 4\n", "e/finish": "#!/bin/sh\nexit 125\n", "e/essential": "",
 			"a": sleeper,

@@ -11,7 +11,7 @@ import (
 
 // inotify lets the scanner notice a new service directory, and the ./run
 // of a directory that has none yet, at once instead of at the next scan
-// (COMPAT §13.7). The periodic scan stays: it is the fallback when inotify
+// (docs/differences.md). The periodic scan stays: it is the fallback when inotify
 // is unavailable or its queue overflows, and what notices symlinks whose
 // target appears later.
 

@@ -12,7 +12,7 @@ import (
 // their pipe, and the kernel lets us open it again through /proc: from the
 // logger's stdin or else from the service's stdout. Taking that pipe keeps
 // every byte already in it, and the next start of either side gets the
-// same pipe as the one still running (COMPAT §13.10).
+// same pipe as the one still running (docs/differences.md).
 func logPipe(mainDir, logDir *os.File) (r, w *os.File, err error) {
 	for _, end := range []struct {
 		dir *os.File

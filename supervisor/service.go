@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"gotools/applets/message"
 )
 
 // Config is what a Service needs from its caller.
@@ -25,9 +27,10 @@ type Config struct {
 	Env                   []string // environment of ./run and ./finish
 	// Reaper is the process's single reaper.
 	Reaper *Reaper
-	// Warn receives problems that do not stop supervision. A *StartError
-	// is 0.76's "fatal: unable to start DIR/run" message, printed by a
-	// supervise that goes on (COMPAT §13.11); the rest are warnings.
+	// Warn receives problems that do not stop supervision: warnings,
+	// except a failure to start ./run, a *message.Error of level Fatal
+	// (0.76's "fatal: unable to start DIR/run", printed by a supervise
+	// that goes on, docs/differences.md).
 	Warn func(err error)
 	// Observe, if set, is told of state changes from the Service's own
 	// goroutine; it must return quickly.
@@ -70,15 +73,6 @@ type Event struct {
 	// exited 125). svscan's essential services stop the tree on it.
 	Final bool
 }
-
-// StartError is a failure to exec ./run or ./finish.
-type StartError struct {
-	Path string // DIR/run
-	Err  error
-}
-
-func (e *StartError) Error() string { return "unable to start " + e.Path + ": " + e.Err.Error() }
-func (e *StartError) Unwrap() error { return e.Err }
 
 // Service supervises one service directory. Only its Run goroutine touches
 // its state; everything else reaches it as an event on a channel.
@@ -186,6 +180,16 @@ func (s *Service) Shutdown() {
 	}
 }
 
+// leaveWhenDown is svc -x from inside the process: the service is not
+// restarted, and its supervision ends when ./run exits by itself. It
+// waits until Run takes the request or has returned.
+func (s *Service) leaveWhenDown() {
+	select {
+	case s.control <- []byte{'x'}:
+	case <-s.done:
+	}
+}
+
 // Run supervises until x or Shutdown and the service is down, then
 // releases supervise/lock and the FIFOs. Problems along the way go to
 // Config.Warn; the error is a start-up error that Open left to Run
@@ -282,51 +286,64 @@ func (s *Service) readControl(f *os.File, polled bool) {
 
 // handle steps the machine and carries out its effects; the results of
 // starting a program are fed back as events before anything else happens.
-func (s *Service) handle(ev any) {
+func (s *Service) handle(ev event) {
 	queue := s.m.step(time.Now(), ev)
 	for len(queue) > 0 {
 		e := queue[0]
 		queue = queue[1:]
-		var next any
-		switch e := e.(type) {
-		case startRun:
-			next = s.startProg(runProg, "run")
-		case startFinish:
-			next = evStartFailed{} // no ./finish: done at once
-			if s.sp.hasFinish() {
-				next = s.startProg(finishProg, "finish", fmt.Sprint(e.code), fmt.Sprint(e.signal))
-			}
-		case release:
-			next = evReleased{e.pid}
-			if err := s.sp.release(e.pid); err != nil {
-				next = evExecFailed{e.pid, &StartError{Path: s.cfg.Name + "/" + e.file, Err: err}}
-			}
-		case kill:
-			s.sp.signal(e.pid, e.sig)
-		case announce:
-			s.announce()
-		case warn:
-			s.warn(e.err)
-		case notify:
-			if e.ev.Kind == Exited {
-				s.sp.runExited()
-			}
-			if s.cfg.Observe != nil {
-				s.cfg.Observe(e.ev)
-			}
-		}
-		if next != nil {
+		if next := s.handleEffect(e); next != nil {
 			queue = append(queue, s.m.step(time.Now(), next)...)
 		}
 	}
 }
 
-func (s *Service) startProg(prog, file string, args ...string) any {
+// handleEffect carries out one effect; the result, if the effect asked
+// something, is an event for the machine.
+func (s *Service) handleEffect(e effect) event {
+	switch e := e.(type) {
+	case startRun:
+		return s.startProg(runProg, "run")
+	case startFinish:
+		if s.sp.hasFinish() {
+			return s.startProg(finishProg, "finish", fmt.Sprint(e.code), fmt.Sprint(e.signal))
+		}
+		return evStartFailed{} // no ./finish: done at once
+	case release:
+		if err := s.sp.release(e.pid); err != nil {
+			return evExecFailed{e.pid, startError(s.cfg.Name+"/"+e.file, err)}
+		}
+		return evReleased{e.pid}
+	case kill:
+		s.sp.signal(e.pid, e.sig)
+	case announce:
+		s.announce()
+	case warn:
+		s.warn(e.err)
+	case notify:
+		if e.ev.Kind == Exited {
+			s.sp.runExited()
+		}
+		if s.cfg.Observe != nil {
+			s.cfg.Observe(e.ev)
+		}
+	default:
+		s.warn(unexpected(e))
+	}
+	return nil
+}
+
+func (s *Service) startProg(prog, file string, args ...string) event {
 	pid, procStart, err := s.sp.start(prog, args...)
 	if err != nil {
-		return evStartFailed{&StartError{Path: s.cfg.Name + "/" + file, Err: err}}
+		return evStartFailed{startError(s.cfg.Name+"/"+file, err)}
 	}
 	return evStarted{pid, procStart}
+}
+
+// startError is a failure to exec path (DIR/run or DIR/finish): fatal in
+// wording, though supervision goes on.
+func startError(path string, err error) error {
+	return &message.Error{Level: message.Fatal, Err: fmt.Errorf("unable to start %s: %w", path, err)}
 }
 
 func (s *Service) announce() { s.store(s.m.status(), s.m.extended()) }

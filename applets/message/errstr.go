@@ -1,4 +1,4 @@
-package applets
+package message
 
 import (
 	"errors"
@@ -7,7 +7,7 @@ import (
 	"syscall"
 )
 
-// Errstr renders err with djb's errno wording (error_str.c, COMPAT §1.3)
+// Errstr renders err with djb's errno wording (error_str.c, docs/conventions.md)
 // instead of Go's: an error whose text ends in its errno's Go text gets that
 // suffix replaced, so wrapped errors ("unable to start x/run: %w") keep their
 // context. Go's own wrappers (*os.PathError, *os.LinkError,

@@ -1,4 +1,4 @@
-package applets
+package message
 
 import (
 	"fmt"
