@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -20,7 +21,7 @@ type dispatched struct {
 // test process's signal dispositions; they need nothing else of a System.
 type testSystem struct{ applets.System }
 
-func (testSystem) DefaultSignals() {}
+func (testSystem) DefaultSignals(...syscall.Signal) {}
 
 // dispatch runs argv through the dispatcher in-process.
 func dispatch(argv []string, env []string, stdin string) dispatched {

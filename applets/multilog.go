@@ -33,6 +33,9 @@ import (
 // the signals to method calls and prints the logger's warnings.
 func runMultilog(p *Proc, args []string) error {
 	unix.Umask(0o022)
+	// Killed by USR1, QUIT, PIPE, XFSZ, ... as 0.76's multilog is. ALRM
+	// keeps the runtime's handler, or signal.Notify could not catch it.
+	p.Sys.DefaultSignals(syscall.SIGALRM)
 	// Caught from the start, as 0.76 blocks them from the start: a signal
 	// during startup takes effect once input is read.
 	sigs := make(chan os.Signal, 4)
@@ -43,7 +46,7 @@ func runMultilog(p *Proc, args []string) error {
 	stdout := p.Stdout
 	if f := copyOfStdout(p.Files[1], script); f != nil {
 		defer f.Close()
-		stdout = f
+		stdout = quietPipe{f}
 	}
 	l, err := logger.Open(logger.Config{
 		Script:          script,
@@ -85,11 +88,11 @@ func runMultilog(p *Proc, args []string) error {
 // copyOfStdout returns a duplicate of stdout for action 1, or nil when the
 // script has no action 1 or the duplicate cannot be made. The Go runtime
 // kills a program with SIGPIPE when a write to descriptor 1 or 2 finds a
-// closed pipe, but on any other descriptor the write only fails: so a
-// reader of stdout that goes away costs the copies (the logger drops
-// stdout's write errors) instead of multilog and its log directories. e
-// and the warnings keep descriptor 2, where a closed pipe kills multilog
-// as it kills 0.76.
+// closed pipe, but on any other descriptor the write only fails: so,
+// written through quietPipe, a reader of stdout that goes away costs the
+// copies (the logger drops stdout's write errors) instead of multilog and
+// its log directories. e and the warnings keep descriptor 2, where a
+// closed pipe kills multilog as it kills 0.76.
 func copyOfStdout(f *os.File, s logger.Script) *os.File {
 	if f == nil || !slices.ContainsFunc(s.Actions, func(a logger.Action) bool { return a.Kind == logger.Stdout }) {
 		return nil

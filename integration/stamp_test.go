@@ -398,11 +398,11 @@ func TestStampAppletsSymlinkVsGotools(t *testing.T) {
 
 // TestStampSignalsDifferential: tai64n, tai64nlocal and readproctitle die
 // of the signals that end Debian's, also those a Go program would ignore
-// (USR1, ALRM) or answer with a goroutine dump (QUIT).
+// (USR1, ALRM, real-time signal 40) or answer with a goroutine dump (QUIT).
 func TestStampSignalsDifferential(t *testing.T) {
 	requireDebian(t, "tai64n", "tai64nlocal", "readproctitle")
 	for _, argv := range [][]string{{"tai64n"}, {"tai64nlocal"}, {"readproctitle", "x", "........"}} {
-		for _, sig := range []syscall.Signal{syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGALRM, syscall.SIGTERM} {
+		for _, sig := range []syscall.Signal{syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGALRM, syscall.SIGTERM, 40} {
 			t.Run(argv[0]+"/"+sig.String(), func(t *testing.T) {
 				var codes []int
 				for _, bin := range []string{debianBin, binDir} {
