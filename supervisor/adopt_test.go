@@ -1,11 +1,16 @@
 package supervisor
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sys/unix"
 )
 
 // TestAdoptable: a record is taken over only for the directory and boot it
@@ -83,5 +88,49 @@ func TestRecordedProcess(t *testing.T) {
 	write(dir, other)
 	if pid, _ := recordedProcess(fd); pid != 0 {
 		t.Errorf("another boot: pid %d adopted, want none", pid)
+	}
+}
+
+// TestAdoptedSpawner: the adopted process is signalled through its pidfd
+// and its exit arrives as the reaper's would; every other pid, and every
+// start, goes to the service's own spawner, and once the adopted one has
+// exited its pid is no longer treated as adopted.
+func TestAdoptedSpawner(t *testing.T) {
+	reaped := make(chan Exit, 1)
+	attr := &syscall.ProcAttr{Files: []uintptr{closedFd, closedFd, closedFd}}
+	pid, err := sharedReaper().Start("/bin/sleep", []string{"sleep", "1000"}, attr, reaped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
+	if err != nil {
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Skipf("no pidfd: %v", err)
+	}
+	own := &fakeSpawner{t0: time.Now()}
+	a := &adoptedSpawner{spawner: own, pid: pid, pidfd: os.NewFile(uintptr(fd), "pidfd")}
+	exits, done := make(chan Exit, 1), make(chan struct{})
+	defer close(done)
+	go watchAdopted(a.pidfd, pid, exits, done)
+
+	a.signal(pid+1, syscall.SIGCONT) // not the adopted one: the own spawner's
+	a.signal(pid, syscall.SIGTERM)
+	if ex := waitExit(t, reaped); ex.Status.Signal() != syscall.SIGTERM {
+		t.Errorf("sleep ended with %#x, want killed by TERM", ex.Status)
+	}
+	if ex := waitExit(t, exits); ex.Pid != pid {
+		t.Errorf("watcher reported pid %d, want %d", ex.Pid, pid)
+	}
+	a.runExited()
+	a.signal(pid, syscall.SIGHUP) // exited: now a pid like any other
+	if _, _, err := a.start(runProg); err != nil {
+		t.Fatal(err)
+	}
+	starts, kills := own.record()
+	if len(starts) != 1 || !strings.Contains(starts[0], runProg) {
+		t.Errorf("own spawner's starts %q, want one ./run", starts)
+	}
+	if len(kills) != 2 || !strings.HasSuffix(kills[0], fmt.Sprint(pid+1, " continued")) || !strings.HasSuffix(kills[1], fmt.Sprint(pid, " hangup")) {
+		t.Errorf("own spawner's signals %q, want CONT to %d and HUP to %d", kills, pid+1, pid)
 	}
 }
