@@ -99,10 +99,11 @@ type treeFS interface {
 // treeProcs runs what the tree supervises: the members' Services, the
 // foreground command, and signals to process groups and to the namespace.
 type treeProcs interface {
-	// start opens the member's Service and runs it; post receives its
+	// start opens the member's Service (name as 0.76's messages name it,
+	// label as hints do) and runs it; post receives its
 	// events (evRunExited, evStoppedForGood, evServiceEnded) and must
 	// never block.
-	start(k memberKey, name string, post func(treeEvent)) error
+	start(k memberKey, name, label string, post func(treeEvent)) error
 	shutdown(k memberKey)
 	leaveWhenDown(k memberKey)
 	startCommand() (pid int, exits <-chan Exit, err error)
@@ -252,7 +253,7 @@ func (s *Scanner) do(e treeEffect) {
 		logged, err := s.fs.pair(e.id, e.name)
 		s.handle(evPaired{e.id, logged, err, e.eager})
 	case effStart:
-		s.handle(evServiceStarted{e.key, s.procs.start(e.key, e.name, s.inbox.post)})
+		s.handle(evServiceStarted{e.key, s.procs.start(e.key, e.name, e.label, s.inbox.post)})
 	case effStartCommand:
 		pid, exits, err := s.procs.startCommand()
 		s.exits = exits

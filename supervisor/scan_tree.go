@@ -273,7 +273,7 @@ func (t *tree) start(sl *treeSlot, log bool) treeEffect {
 	}
 	*m = treeMember{running: true, name: label}
 	t.running++
-	return effStart{memberKey{sl.id, log}, name}
+	return effStart{memberKey{sl.id, log}, name, label}
 }
 
 func (t *tree) runLooked(ev evRunLooked) []treeEffect {

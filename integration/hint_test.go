@@ -1,0 +1,117 @@
+package integration
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Hints (docs/conventions.md, "Hints"): after 0.76's exact line, a
+// `supervise: hint:` line says why a start failed, once per service and
+// cause, while 0.76's line goes on once a second.
+
+// hintCase is a service whose start fails, the 0.76 line svscan prints
+// for it each second, and the hint it prints once.
+type hintCase struct {
+	name  string
+	files map[string]string // file → content; a name ending in "*" is executable
+	line  string
+	hint  string
+}
+
+var startHintCases = []hintCase{
+	{"noexec", map[string]string{"run": "#!/bin/sh\nexec sleep 1000000\n"},
+		"supervise: fatal: unable to start noexec/run: access denied",
+		"supervise: hint: noexec/run is not executable: chmod +x noexec/run"},
+	{"nosh", map[string]string{"run*": "exec sleep 1000000\n"},
+		"supervise: fatal: unable to start nosh/run: exec format error",
+		"supervise: hint: nosh/run needs #!/bin/sh (or another interpreter) as its first line"},
+	{"crlf", map[string]string{"run*": "#!/bin/sh\r\nexec sleep 1000000\r\n"},
+		"supervise: fatal: unable to start crlf/run: file does not exist",
+		`supervise: hint: crlf/run has CRLF line endings, so its interpreter is not found: convert it with sed -i 's/\r$//' crlf/run`},
+	{"nointerp", map[string]string{"run*": "#!/nonexistent/sh\nexec sleep 1000000\n"},
+		"supervise: fatal: unable to start nointerp/run: file does not exist",
+		"supervise: hint: nointerp/run names the interpreter /nonexistent/sh on its #! line, which does not exist"},
+	// 0.76's logger supervise runs in NAME and says log/run; the hint
+	// names the service.
+	{"web", map[string]string{"run*": "#!/bin/sh\nexec sleep 1000000\n", "log/run": "#!/bin/sh\nexec cat\n"},
+		"supervise: fatal: unable to start log/run: access denied",
+		"supervise: hint: web/log/run is not executable: chmod +x web/log/run"},
+}
+
+// writeHintService makes dir with files (see hintCase.files).
+func writeHintService(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		exe := strings.HasSuffix(name, "*")
+		name = strings.TrimSuffix(name, "*")
+		writeFiles(t, dir, map[string]string{name: content})
+		if exe {
+			must(t, os.Chmod(filepath.Join(dir, name), 0o755))
+		}
+	}
+}
+
+// countLines is how many lines of out are exactly line.
+func countLines(out, line string) int {
+	n := 0
+	for _, l := range strings.Split(out, "\n") {
+		if l == line {
+			n++
+		}
+	}
+	return n
+}
+
+// awaitRepeated waits until line has been printed at least three times
+// (two retries) by b, then checks that hint was printed exactly once,
+// right after the first.
+func awaitRepeated(t *testing.T, b *background, line, hint string) {
+	t.Helper()
+	waitFor(t, patience, fmt.Sprintf("three times %q", line), func() (bool, error) {
+		return countLines(b.Stderr.String(), line) >= 3, nil
+	})
+	out := b.Stderr.String()
+	if n := countLines(out, hint); n != 1 {
+		t.Errorf("hint %q printed %d times, want once; stderr:\n%s", hint, n, out)
+	}
+	if !strings.Contains(out, line+"\n"+hint+"\n") {
+		t.Errorf("hint %q does not follow %q; stderr:\n%s", hint, line, out)
+	}
+}
+
+func TestHintStart(t *testing.T) {
+	base := t.TempDir()
+	scan := filepath.Join(base, "s")
+	for _, c := range startHintCases {
+		writeHintService(t, filepath.Join(scan, c.name), c.files)
+	}
+	b := cmd{Dir: base, MountProc: true}.startIsolated(t, "svscan", "s")
+	for _, c := range startHintCases {
+		t.Run(c.name, func(t *testing.T) { awaitRepeated(t, b, c.line, c.hint) })
+	}
+}
+
+// TestHintStartDebianLines checks that the lines the hints follow are
+// 0.76's: Debian's svscan prints them (without hints).
+func TestHintStartDebianLines(t *testing.T) {
+	requireDebian(t, "svscan", "supervise")
+	base := t.TempDir()
+	scan := filepath.Join(base, "s")
+	for _, c := range startHintCases {
+		if c.name != "nointerp" { // 0.76 says the same as for crlf
+			writeHintService(t, filepath.Join(scan, c.name), c.files)
+		}
+	}
+	b := cmd{Dir: base, Bin: debianBin, MountProc: true}.startIsolated(t, "svscan", "s")
+	for _, c := range startHintCases {
+		if c.name == "nointerp" {
+			continue
+		}
+		waitFor(t, patience, fmt.Sprintf("Debian's %q", c.line), func() (bool, error) {
+			return countLines(b.Stderr.String(), c.line) >= 1, nil
+		})
+	}
+}
