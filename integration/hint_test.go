@@ -115,3 +115,29 @@ func TestHintStartDebianLines(t *testing.T) {
 		})
 	}
 }
+
+// TestHintScan: hints for what svscan finds at each scan, printed once
+// for its life: a supervise/lock another process holds (after 0.76's
+// line, which comes back each scan) and directories without ./run (0.76
+// says nothing).
+func TestHintScan(t *testing.T) {
+	base := t.TempDir()
+	scan := filepath.Join(base, "s")
+	writeHintService(t, filepath.Join(scan, "locked"), map[string]string{"run*": "#!/bin/sh\nexec sleep 1000000\n"})
+	writeHintService(t, filepath.Join(scan, "web"), map[string]string{"run*": "#!/bin/sh\nexec sleep 1000000\n", "log/": ""})
+	must(t, os.MkdirAll(filepath.Join(scan, "norun"), 0o755))
+	holdLock(t, filepath.Join(scan, "locked", "supervise", "lock"))
+	// The host's /proc: the holder (this test) has a pid there.
+	b := cmd{Dir: base}.startIsolated(t, "svscan", "s")
+	awaitRepeated(t, b, "supervise: fatal: unable to acquire locked/supervise/lock: temporary failure",
+		fmt.Sprintf("supervise: hint: another supervisor (pid %d) holds locked/supervise/lock: locked is supervised there, not here", os.Getpid()))
+	out := b.Stderr.String()
+	for _, hint := range []string{
+		"svscan: hint: norun has no run file yet: it is supervised once norun/run exists",
+		"svscan: hint: web/log has no run file yet: it is supervised once web/log/run exists",
+	} {
+		if n := countLines(out, hint); n != 1 {
+			t.Errorf("hint %q printed %d times, want once; stderr:\n%s", hint, n, out)
+		}
+	}
+}

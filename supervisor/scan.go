@@ -4,6 +4,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"gotools/applets/message"
 )
 
 // ScanInterval is the time between two full reads of the scan directory
@@ -66,6 +68,8 @@ type Scanner struct {
 	warn  func(error)
 	inbox *inbox      // from the services' goroutines: never blocks them
 	exits <-chan Exit // the foreground command's exit while it runs
+	// hinted are the hints report has printed (hintOnce).
+	hinted map[string]bool
 
 	rescan  chan struct{}
 	stop    chan syscall.Signal
@@ -283,9 +287,40 @@ func (s *Scanner) do(e treeEffect) {
 }
 
 func (s *Scanner) report(err error) {
-	if s.warn != nil {
+	if err = s.hintOnce(err); err != nil && s.warn != nil {
 		s.warn(err)
 	}
+}
+
+// hintOnce is err without its hint if that hint was printed before, or
+// nil for a message that is a hint alone: a hint names its directory and
+// cause, and the tree's warnings (a supervise/lock held elsewhere, a
+// directory without ./run) come back at every scan; their hint is printed
+// once for svscan's life (docs/svscan.md).
+func (s *Scanner) hintOnce(err error) error {
+	m, ok := err.(*message.Error)
+	if !ok {
+		return err
+	}
+	hint := m.Hint
+	if m.Level == message.Hint {
+		hint = m.Err.Error()
+	}
+	switch {
+	case hint == "":
+		return err
+	case !s.hinted[hint]:
+		if s.hinted == nil {
+			s.hinted = make(map[string]bool)
+		}
+		s.hinted[hint] = true
+		return err
+	case m.Level == message.Hint:
+		return nil
+	}
+	c := *m
+	c.Hint = ""
+	return &c
 }
 
 // scan reads the whole scan directory (docs/svscan.md) and tells the tree

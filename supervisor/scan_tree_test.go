@@ -143,7 +143,12 @@ func TestTreeSteps(t *testing.T) {
 			nil, []treeEffect{effWarn{superviseFatal(unix.EACCES)}}},
 
 		// ./run and pairing.
-		{"no ./run yet: wait", func() *tree { return treeWith(waitingSlot(1)) }, now, evRunLooked{mainOf(1), false, false}, nil, nil},
+		{"no ./run yet at a scan: wait, with a hint", func() *tree { return treeWith(waitingSlot(1)) }, now,
+			evRunLooked{mainOf(1), false, false}, nil, []treeEffect{effWarn{noRun(waitingSlot(1), false)}}},
+		{"no ./run yet from inotify: wait", func() *tree { return treeWith(waitingSlot(1)) }, now,
+			evRunLooked{mainOf(1), false, true}, nil, nil},
+		{"no log/run yet: the hint names the service", func() *tree { return treeWith(loggedSlot(1)) }, now,
+			evRunLooked{logOf(1), false, false}, nil, []treeEffect{effWarn{noRun(loggedSlot(1), true)}}},
 		{"./run there: pair", func() *tree { return treeWith(waitingSlot(1)) }, now, evRunLooked{mainOf(1), true, true},
 			nil, []treeEffect{effPair{idOf(1), "s1", true}}},
 		{"./run there, paired: start", func() *tree {

@@ -52,6 +52,14 @@ type Config struct {
 	WaitLock bool
 }
 
+// label is how hints name the directory.
+func (c Config) label() string {
+	if c.Label == "" {
+		return c.Name
+	}
+	return c.Label
+}
+
 // EventKind says what happened to a service.
 type EventKind int
 
@@ -135,7 +143,7 @@ func Open(cfg Config) (*Service, error) {
 		done:   s.done,
 		warn:   s.warn,
 	}
-	files, err := lockSupervise(dirfd, cfg.Name)
+	files, err := lockSupervise(dirfd, cfg.Name, cfg.label())
 	if err != nil {
 		if cfg.WaitLock && errors.Is(err, unix.EWOULDBLOCK) {
 			s.lockErr = err
@@ -353,13 +361,9 @@ func (s *Service) startProg(prog, file string, args ...string) event {
 // wording, though supervision goes on; with a hint if it has one that was
 // not the last printed.
 func (s *Service) startError(file string, err error) error {
-	label := s.cfg.Label
-	if label == "" {
-		label = s.cfg.Name
-	}
 	hint := ""
 	if s.dirfd != 0 {
-		hint = startHint(s.dirfd, label, file, err)
+		hint = startHint(s.dirfd, s.cfg.label(), file, err)
 	}
 	if hint == s.hinted {
 		hint = ""
