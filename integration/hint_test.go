@@ -3,6 +3,7 @@ package integration
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -139,5 +140,46 @@ func TestHintScan(t *testing.T) {
 		if n := countLines(out, hint); n != 1 {
 			t.Errorf("hint %q printed %d times, want once; stderr:\n%s", hint, n, out)
 		}
+	}
+}
+
+// TestHintNoProc: in a root without /proc mounted, svscan says so once at
+// start-up, with how to mount it, and names the directory it cannot
+// watch; the services' start failures (0.76's line each second) get no
+// hint of their own. gotools install's failure carries the same hint.
+func TestHintNoProc(t *testing.T) {
+	root := exampleImage(t)
+	dir, err := os.MkdirTemp(filepath.Join(root, "srv"), "test-")
+	must(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	inside := strings.TrimPrefix(dir, root)
+	writeHintService(t, filepath.Join(dir, "s", "clock"), map[string]string{"run*": "#!/bin/sh\nexec sleep 1000000\n"})
+	must(t, os.Mkdir(filepath.Join(dir, "bin"), 0o755))
+
+	install := exec.Command("unshare", "--root="+root, "--wd="+inside, "/bin/gotools", "install", "-f", "bin")
+	var stderr strings.Builder
+	install.Stderr = &stderr
+	if code := exitCode(t, install.Run()); code != 111 || stderr.String() != "gotools: fatal: unable to find the gotools executable: file does not exist\n"+
+		"gotools: hint: /proc is not mounted: mount it with mount -t proc proc /proc\n" {
+		t.Errorf("gotools install without /proc: exit %d, stderr %q", code, stderr.String())
+	}
+
+	b := cmd{Dir: dir, Unshare: []string{"--root=" + root, "--wd=" + inside}}.startIsolated(t, "/bin/gotools", "svscan", "s")
+	line := "supervise: fatal: unable to start clock/run: file does not exist"
+	waitFor(t, patience, fmt.Sprintf("three times %q", line), func() (bool, error) {
+		return countLines(b.Stderr.String(), line) >= 3, nil
+	})
+	out := b.Stderr.String()
+	for _, want := range []string{
+		"svscan: warning: /proc is not mounted: no service can be started",
+		"svscan: hint: mount it with mount -t proc proc /proc",
+		"svscan: warning: unable to watch directory s: file does not exist",
+	} {
+		if n := countLines(out, want); n != 1 {
+			t.Errorf("%q printed %d times, want once; stderr:\n%s", want, n, out)
+		}
+	}
+	if strings.Contains(out, "supervise: hint:") {
+		t.Errorf("a start failure without /proc has a hint of its own; stderr:\n%s", out)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"gotools/applets/message"
 )
 
 // Hints: the second line after 0.76's message that says why something
@@ -17,12 +19,24 @@ import (
 // ProcHint is what to do when /proc is not mounted: every start needs
 // /proc/self/exe (barrier.go) and /proc/self/fd (spawn.go), so without it
 // starts fail with "file does not exist" about files that exist.
-const ProcHint = "/proc is not mounted, and nothing can be started without it: mount it with mount -t proc proc /proc"
+const ProcHint = "/proc is not mounted: mount it with mount -t proc proc /proc"
 
 // ProcMounted reports whether /proc is there to start programs with.
 func ProcMounted() bool {
 	var st unix.Stat_t
 	return unix.Stat(selfExe, &st) == nil
+}
+
+// ProcWarning is what svscan and supervise print once at start-up when
+// /proc is not mounted; nil when it is. Their start failures then get no
+// hint of their own: this one says why.
+func ProcWarning() error {
+	if ProcMounted() {
+		return nil
+	}
+	return &message.Error{Level: message.Warning,
+		Err:  errors.New("/proc is not mounted: no service can be started"),
+		Hint: "mount it with mount -t proc proc /proc"}
 }
 
 // headLimit is how much of a program's start startHint reads: enough for
@@ -38,7 +52,7 @@ func startHint(dirfd int, label, file string, err error) string {
 		return ""
 	}
 	if !ProcMounted() {
-		return ProcHint
+		return "" // ProcWarning said it at start-up
 	}
 	path := label + "/" + file
 	switch errno {
