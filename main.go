@@ -11,7 +11,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,7 +19,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"gotools/applets"
-	"gotools/applets/message"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -52,10 +50,13 @@ func run(argv []string, p *applets.Proc) int {
 		usage(p.Stderr)
 		return applets.ExitUsage
 	}
+	p.Name = "gotools"
 	switch argv[1] {
-	case "--help", "-h", "help":
+	case "--help", "-h":
 		usage(p.Stdout)
 		return 0
+	case "help":
+		return report(p, applets.Help(p, argv[2:]))
 	case "--list":
 		fmt.Fprintln(p.Stdout, strings.Join(applets.Listed(), "\n"))
 		return 0
@@ -63,16 +64,14 @@ func run(argv []string, p *applets.Proc) int {
 		fmt.Fprintln(p.Stdout, "gotools", version)
 		return 0
 	case "install":
-		p.Name = "gotools"
 		return report(p, applets.Install(p, argv[2:]))
 	}
-	io.WriteString(p.Stderr, message.Lines("gotools", message.Fatal, errors.New("unknown applet: "+argv[1])))
-	return applets.ExitUsage
+	return report(p, applets.Unknown(p, argv[1]))
 }
 
 func runApplet(a applets.Applet, p *applets.Proc, args []string) int {
 	p.Name = a.Name
-	return report(p, a.Run(p, args))
+	return report(p, a.Main(p, args))
 }
 
 func report(p *applets.Proc, err error) int {
@@ -84,7 +83,9 @@ func report(p *applets.Proc, err error) int {
 func usage(w io.Writer) {
 	fmt.Fprintf(w, `usage: gotools APPLET [ARG...]
        gotools install [-f] DIR
+       gotools help [APPLET | PAGE]
        gotools --list | --help | --version
 applets: %s
+APPLET --help prints its synopsis; gotools help APPLET its manual page.
 `, strings.Join(applets.Listed(), " "))
 }

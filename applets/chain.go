@@ -94,7 +94,7 @@ func (p *Proc) runLink(a Applet, args, env []string) error {
 	next := *p
 	next.Name = a.Name
 	next.Env = env
-	err := a.Run(&next, args)
+	err := a.Main(&next, args)
 	if err == nil {
 		return nil
 	}

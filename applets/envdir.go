@@ -5,10 +5,10 @@ import "gotools/envdir"
 // envdir d child...
 //
 // Runs child with the environment changed by the files in directory d, as
-// 0.76 does (COMPAT §7.1): a file's first line (trailing blanks cut, NULs
+// 0.76 does (docs/envdir.md): a file's first line (trailing blanks cut, NULs
 // turned into newlines) sets the variable named after it, an empty file
 // unsets it, dot files are skipped, a dangling symlink reuses the previous
-// file's value. Edits are applied as djb's pathexec does (§1.6), and the
+// file's value. Edits are applied as djb's pathexec does (docs/conventions.md), and the
 // child is found through the PATH envdir itself was started with.
 //
 // Exit codes: the child's; 111 on any error, including the usage error

@@ -10,8 +10,8 @@ import (
 // envuidgid account child...
 //
 // Runs child with GID and UID set to account's numeric ids (in that order,
-// replacing existing values as pathexec does, COMPAT §7.2), without changing
-// credentials. The account is looked up in /etc/passwd only (COMPAT §13.12);
+// replacing existing values as pathexec does, docs/envuidgid.md), without changing
+// credentials. The account is looked up in /etc/passwd only (docs/differences.md);
 // the whole argument is the name.
 //
 // Exit codes: the child's; 100 usage; 111 unknown account, unreadable

@@ -9,7 +9,7 @@ import (
 // fghack child...
 //
 // Runs child and waits until it and every descendant that inherited its
-// descriptors are done (COMPAT §7.7): the child gets the write end of a pipe
+// descriptors are done (docs/fghack.md): the child gets the write end of a pipe
 // on 31 descriptors, and fghack reads the pipe until end of file before it
 // waits for the child. This defeats programs that put themselves in the
 // background. fghack is not a supervisor: it waits for its one child only.

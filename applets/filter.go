@@ -9,8 +9,9 @@ const filterChunk = 64 << 10
 // for one chunk of input to dst and keeps whatever state a line spanning
 // chunks needs. The output of each read is written before the next read,
 // as daemontools' buffers flush stdout before reading stdin. Read and write
-// errors end the program with exit 111 and no message (COMPAT §6). Memory is
-// allocated only while the output buffer grows to the largest chunk's output.
+// errors end the program with exit 111 and no message (docs/tai64n.md,
+// docs/tai64nlocal.md). Memory is allocated only while the output buffer
+// grows to the largest chunk's output.
 func filter(p *Proc, convert func(dst, src []byte) []byte) error {
 	p.Sys.DefaultSignals() // killed by USR1, ALRM, ... as 0.76's filters are
 	in := make([]byte, filterChunk)

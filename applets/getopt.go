@@ -9,7 +9,7 @@ type option struct {
 }
 
 // getopt parses args the way djb's sgetopt does for svc, softlimit and
-// setlock (COMPAT §1.4): options end at the first argument that does not
+// setlock (docs/conventions.md): options end at the first argument that does not
 // start with "-", at a lone "-" (kept as an operand) and at any argument
 // starting with "--" (consumed); letters bundle; a letter followed by ':' in
 // spec takes an argument, attached or as the next word. There is no -h and

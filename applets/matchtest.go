@@ -7,7 +7,7 @@ import (
 )
 
 // matchtest PATTERN STRING — daemontools' test helper for multilog's pattern
-// matcher (COMPAT §7.8): prints "+PATTERN (STRING)" if the pattern accepts
+// matcher (docs/matchtest.md): prints "+PATTERN (STRING)" if the pattern accepts
 // the whole string, else "-PATTERN (STRING)", and exits 0. Missing arguments
 // are empty; extra ones are ignored. Hidden: 0.76 builds but does not install it.
 func runMatchtest(p *Proc, args []string) error {

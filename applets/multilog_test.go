@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // runMultilogIn runs the applet in-process with input from a file and the
@@ -21,8 +23,12 @@ func runMultilogIn(t *testing.T, input string, args ...string) (stdout, stderr s
 	}
 	defer f.Close()
 	var out, errs bytes.Buffer
-	p := &Proc{Name: "multilog", Stdout: &out, Stderr: &errs, Files: [3]*os.File{f, nil, nil}}
+	r := new(recorder)
+	p := &Proc{Name: "multilog", Stdout: &out, Stderr: &errs, Files: [3]*os.File{f, nil, nil}, Sys: r}
 	msg, code := Report(p.Name, runMultilog(p, args))
+	if diff := cmp.Diff([]string{"defaultsignals, keeping alarm clock"}, r.Sys); diff != "" {
+		t.Errorf("process-wide changes (-want +got)\n%s", diff)
+	}
 	return out.String(), errs.String() + msg, code
 }
 

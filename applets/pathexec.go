@@ -7,7 +7,7 @@ import (
 )
 
 // pathexec calls try for each file that runs the program named file, in the
-// order of djb's pathexec_run (COMPAT §1.5), and returns nil as soon as try
+// order of djb's pathexec_run (docs/conventions.md), and returns nil as soon as try
 // does. A name with a '/' is tried as is. Otherwise each element of path
 // (PATH's value; "/bin:/usr/bin" when PATH is unset, an empty element is
 // ".") is tried in turn: ENOENT moves on; EACCES, EPERM and EISDIR are

@@ -3,7 +3,7 @@ package applets
 // pgrphack child...
 //
 // Runs child in a new session, so it is session and process group leader
-// (COMPAT §7.6). setsid's failure (already a group leader) is ignored, as in
+// (docs/pgrphack.md). setsid's failure (already a group leader) is ignored, as in
 // 0.76.
 //
 // Exit codes: the child's; 100 usage; 111 exec failure.

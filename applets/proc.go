@@ -10,7 +10,7 @@ import (
 	"gotools/privdrop"
 )
 
-// Exit codes shared by every daemontools program (COMPAT §1.1).
+// Exit codes shared by every daemontools program (docs/conventions.md).
 const (
 	ExitUsage     = 100 // bad usage, permanent error
 	ExitTemporary = 111 // system error: chdir, open, lock, fork, exec failed

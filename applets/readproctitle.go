@@ -1,7 +1,7 @@
 package applets
 
 // readproctitle — maintain an automatically rotated log in memory for
-// inspection by ps (COMPAT §4.3).
+// inspection by ps (docs/readproctitle.md).
 //
 //	readproctitle io errors: ..........
 //

@@ -3,6 +3,7 @@ package applets
 import (
 	"bytes"
 	"fmt"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -62,7 +63,13 @@ func (r *recorder) ExecLimited(limits []privdrop.Limit, path string, argv, env [
 
 func (r *recorder) Setsid() { r.Sys = append(r.Sys, "setsid") }
 
-func (r *recorder) DefaultSignals() { r.Sys = append(r.Sys, "defaultsignals") }
+func (r *recorder) DefaultSignals(keep ...syscall.Signal) {
+	entry := "defaultsignals"
+	for _, sig := range keep {
+		entry += ", keeping " + sig.String()
+	}
+	r.Sys = append(r.Sys, entry)
+}
 
 func (r *recorder) ExecCheck() error {
 	r.Sys = append(r.Sys, "execcheck")

@@ -9,7 +9,7 @@ const setlockUsage = "setlock [ -nNxX ] file program [ arg ... ]"
 // Opens file (created 0600, appended to, never truncated), takes an
 // exclusive flock on it and runs program with the locked descriptor left
 // open on the lowest free descriptor, so the lock lasts until every holder
-// has closed it (COMPAT §7.5). -n: fail at once if the lock is busy
+// has closed it (docs/setlock.md). -n: fail at once if the lock is busy
 // (-N waits, the default); -x: exit 0 silently if the file cannot be opened
 // or locked (-X complains, the default); later letters win.
 //

@@ -8,10 +8,10 @@ import (
 
 // setuidgid account child...
 //
-// Runs child as account (COMPAT §7.3): supplementary groups exactly the
+// Runs child as account (docs/setuidgid.md): supplementary groups exactly the
 // account's gid, then its gid, then its uid, verified before the exec.
 // Environment, directory and umask stay as they are. The account is looked
-// up in /etc/passwd only (COMPAT §13.12); the whole argument is the name
+// up in /etc/passwd only (docs/differences.md); the whole argument is the name
 // ("user:group" is an unknown account, as in 0.76).
 //
 // Exit codes: the child's; 100 usage; 111 unknown account, unreadable

@@ -11,7 +11,7 @@ const softlimitUsage = "softlimit [-a allbytes] [-c corebytes] [-d databytes] [-
 // softlimit [-a n] [-c n] [-d n] [-f n] [-l n] [-m n] [-o n] [-p n] [-r n] [-s n] [-t n] child...
 //
 // Sets soft resource limits, in command-line order, and runs child
-// (COMPAT §7.4). Only soft limits change; a value above the hard limit is
+// (docs/softlimit.md). Only soft limits change; a value above the hard limit is
 // clamped to it and "=" means the hard limit. -m sets data, stack, locked
 // memory and address space. The address-space and data limits are set
 // immediately before the final exec, after any gotools chain-loaders fused

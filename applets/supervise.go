@@ -1,6 +1,6 @@
 package applets
 
-// supervise — start and watch a service (daemontools 0.76, COMPAT §3.1).
+// supervise — start and watch a service (daemontools 0.76, docs/supervise.md).
 //
 //	supervise dir
 //
@@ -10,7 +10,7 @@ package applets
 // exit 111 with 0.76's messages; a usage error exits 100; x (and TERM or
 // INT, below) exits 0 once the service is down.
 //
-// Differences from 0.76, each from COMPAT §13: TERM and INT act as svc -dx,
+// Differences from 0.76 (docs/differences.md): TERM and INT act as svc -dx,
 // and a ./run still running after the stop deadline (7 s) gets SIGKILL
 // (0.76 dies and orphans ./run); ./run gets its own session unless
 // dir/no-setsid exists; the one-second restart pause is a timer, so control

@@ -36,7 +36,7 @@ func TestSuperviseAndSvwaitUsage(t *testing.T) {
 		{"svwait", runSvwait, []string{"-u"}, "", svwaitUsageLine, 100},
 		{"svwait", runSvwait, []string{"-t", "-1", "x"}, "", svwaitUsageLine, 100},
 		{"svwait", runSvwait, []string{"-x", "x"}, "", svwaitUsageLine, 100},
-		{"svwait", runSvwait, []string{"-h"}, "usage: svwait [-u | -U | -d] [-t MILLISECONDS] DIR...\n", "", 0},
+		{"svwait", runSvwait, []string{"-h"}, helpFor("svwait"), "", 0},
 		{"svwait", runSvwait, []string{"-Ud", "-t5", "/nonexistent"}, "",
 			"svwait: fatal: unable to watch /nonexistent/supervise: file does not exist\n", 111},
 	}

@@ -1,18 +1,18 @@
 package applets
 
-// svc — control services monitored by supervise (COMPAT §3.2).
+// svc — control services monitored by supervise (docs/svc.md).
 //
 //	svc [-udopchaitkxq12w] dir ...
 //
 // The option letters become one command byte each, in first-seen order with
 // repeats dropped (svc -dxdtu writes "dxtu"), written in one write to
 // dir/supervise/control of every dir. Options are parsed by djb's getopt
-// (COMPAT §1.4), so svc --help and svc -- both end the options and, with no
+// (docs/conventions.md), so svc --help and svc -- both end the options and, with no
 // dir, do nothing. Failures are warnings and svc still exits 0; only losing
 // the working directory is fatal (111). An unknown letter prints getopt's
 // line and the letter list, exit 100.
 //
-// Difference from 0.76 (COMPAT §13.5): daemontools-encore's letters q (QUIT),
+// Difference from 0.76 (docs/differences.md): daemontools-encore's letters q (QUIT),
 // 1 (USR1), 2 (USR2) and w (WINCH) are accepted, and the letter list names
 // them after "k kill".
 

@@ -1,6 +1,6 @@
 package applets
 
-// svok — check whether supervise is running (COMPAT §3.3).
+// svok — check whether supervise is running (docs/svok.md).
 //
 //	svok dir
 //

@@ -1,7 +1,7 @@
 package applets
 
 // svscan — supervise every service directory of a directory (daemontools
-// 0.76, COMPAT §4.1).
+// 0.76, docs/svscan.md).
 //
 //	svscan [--stop-timeout=DURATION] [dir [-- program [arg ...]]]
 //
@@ -16,8 +16,8 @@ package applets
 // Runs until TERM, INT or QUIT; exits 0 once everything is down. `unable
 // to chdir to DIR` exits 111; a bad option exits 100.
 //
-// Container mode (the container issue; README "Running in a container"):
-//   - `svscan DIR -- program [arg ...]` (COMPAT §13.13) starts the tree,
+// Container mode (docs/svscan.md; README "Running in a container"):
+//   - `svscan DIR -- program [arg ...]` (docs/differences.md) starts the tree,
 //     then runs program, found in PATH, with svscan's stdout, stderr and
 //     stdin (the services then get /dev/null as stdin), in a process group
 //     of its own that takes the terminal's foreground when svscan has it.
@@ -39,8 +39,8 @@ package applets
 //   - Exit status: 0 after a shutdown asked for by a signal, the
 //     essential ./run's or program's status otherwise.
 //
-// Differences from 0.76, each from COMPAT §13:
-//   - §13.10: there are no supervise processes: every service is
+// Differences from 0.76 (docs/differences.md):
+//   - there are no supervise processes: every service is
 //     supervised inside this process (its messages still read
 //     "supervise: ..."), and `svc -x` ends a service's supervision once it
 //     is down until the next scan. A svscan killed with SIGKILL, at any
@@ -48,20 +48,19 @@ package applets
 //     directory adopts them (supervise/xstatus names each ./run by pid and
 //     start time, written before it runs, and the directory and boot it
 //     was written for: docs/design.md) instead of starting them twice.
-//   - §13.2: TERM, INT and QUIT stop the tree: main services get d at once;
+//   - TERM, INT and QUIT stop the tree: main services get d at once;
 //     when one is down svscan closes its end of the log pipe, so the logger
 //     reads to the end and exits; whatever still runs at --stop-timeout
 //     (default 7s) gets SIGKILL (main services) or TERM and, a second
 //     later, SIGKILL (loggers). HUP rescans at once.
-//   - §13.6: NAME/log must be a directory to be paired.
-//   - §13.7: no limit of 1000 services; a new directory is noticed at once
+//   - NAME/log must be a directory to be paired.
+//   - no limit of 1000 services; a new directory is noticed at once
 //     (inotify), and one whose ./run appears later starts when it does.
 //   - When not PID 1, svscan makes itself a child subreaper, so the
 //     leftovers of double-forking services are reaped, not left as zombies.
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -92,9 +91,8 @@ func runSvscan(p *Proc, args []string) error {
 	stopTimeout := flags.Duration("stop-timeout", supervisor.DefaultStopTimeout,
 		"how long services have after TERM before SIGKILL")
 	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(p.Stdout, "usage: %s\n%s", svscanUsage, flags.FlagUsagesWrapped(0))
-			return nil
+		if errors.Is(err, pflag.ErrHelp) { // -h, or --help among other arguments
+			return p.usageHelp()
 		}
 		return p.Usage(svscanUsage)
 	}
@@ -120,7 +118,7 @@ func runSvscan(p *Proc, args []string) error {
 	return svscan(p, dir, *stopTimeout, command, sigs)
 }
 
-// findCommand looks argv[0] up in PATH in pathexec's order (COMPAT §1.5),
+// findCommand looks argv[0] up in PATH in pathexec's order (docs/conventions.md),
 // as execve would judge each candidate; the command is started later, once
 // the tree is up.
 func findCommand(argv []string, env []string) (*supervisor.Command, error) {
@@ -224,7 +222,7 @@ func svscan(p *Proc, dir string, stopTimeout time.Duration, command *supervisor.
 
 // exitCode is the exit status for a wait status: the exit code, or 128+N
 // when signal N killed the process, as a shell reports it. An adopted
-// ./run whose status the kernel did not tell (COMPAT §13.10) gives 111.
+// ./run whose status the kernel did not tell (docs/differences.md) gives 111.
 func exitCode(ws syscall.WaitStatus) int {
 	switch {
 	case ws.Exited():

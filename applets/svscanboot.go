@@ -1,7 +1,7 @@
 package applets
 
 // svscanboot — start svscan at boot with its errors in its process title
-// (daemontools 0.76, COMPAT §4.2).
+// (daemontools 0.76, docs/svscanboot.md).
 //
 //	svscanboot [dir]
 //
@@ -10,12 +10,12 @@ package applets
 // standard output and error into `readproctitle service errors: ` followed
 // by 400 dots, so the latest errors show in ps. Both get an environment of
 // only PATH, upstream's list. DIR defaults to /service (upstream; Debian's
-// script uses /etc/service), COMPAT §13.13.
+// script uses /etc/service), docs/differences.md.
 //
 // Differences from 0.76: svscanboot is not a shell script but this program,
 // and it becomes svscan itself (exec) instead of staying as the parent of
 // the pipeline, so signals from init reach svscan, which stops the tree in
-// order (COMPAT §13.2); readproctitle is then svscan's child. svscan and
+// order (docs/differences.md); readproctitle is then svscan's child. svscan and
 // readproctitle are this same executable, so the one file is enough; PATH
 // is searched only when the executable cannot be found through /proc.
 // A failure before svscan starts (no /dev/null, no pipe, no readproctitle)

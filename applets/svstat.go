@@ -1,6 +1,6 @@
 package applets
 
-// svstat — print the status of services monitored by supervise (COMPAT §3.4).
+// svstat — print the status of services monitored by supervise (docs/svstat.md).
 //
 //	svstat dir ...
 //

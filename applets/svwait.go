@@ -43,9 +43,8 @@ func (g goalFlag) Set(v string) error { *g.goal = g.is; return nil }
 func runSvwait(p *Proc, args []string) error {
 	goal, timeout, dirs, err := svwaitArgs(args)
 	switch {
-	case errors.Is(err, pflag.ErrHelp):
-		io.WriteString(p.Stdout, "usage: "+svwaitUsage+"\n")
-		return nil
+	case errors.Is(err, pflag.ErrHelp): // -h, or --help among other arguments
+		return p.usageHelp()
 	case err != nil:
 		return p.Usage(svwaitUsage)
 	}

@@ -28,8 +28,9 @@ type System interface {
 	ExecCheck() error
 	// DefaultSignals is privdrop.DefaultSignals: a program that waits
 	// (fghack, tai64n, tai64nlocal, readproctitle) is then killed by USR1,
-	// ALRM, QUIT, ... as a C program is.
-	DefaultSignals()
+	// ALRM, QUIT, ... as a C program is. The signals in keep stay the
+	// runtime's (multilog catches ALRM).
+	DefaultSignals(keep ...syscall.Signal)
 }
 
 // RealSystem is the System of a real process.
@@ -62,4 +63,4 @@ func (realSystem) ExecLimited(limits []privdrop.Limit, path string, argv, env []
 
 func (realSystem) ExecCheck() error { return privdrop.ExecCheck() }
 
-func (realSystem) DefaultSignals() { privdrop.DefaultSignals() }
+func (realSystem) DefaultSignals(keep ...syscall.Signal) { privdrop.DefaultSignals(keep...) }

@@ -1,6 +1,6 @@
 package applets
 
-// tai64n — put a precise timestamp on each line (COMPAT §6.1).
+// tai64n — put a precise timestamp on each line (docs/tai64n.md).
 //
 //	tai64n
 //

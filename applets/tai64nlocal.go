@@ -1,6 +1,6 @@
 package applets
 
-// tai64nlocal — convert TAI64N stamps to local time (COMPAT §6.2).
+// tai64nlocal — convert TAI64N stamps to local time (docs/tai64nlocal.md).
 //
 //	tai64nlocal
 //
@@ -16,7 +16,7 @@ package applets
 // Local time follows TZ exactly as glibc's localtime(3) does, POSIX TZ
 // strings included (package logger/localtime).
 //
-// Differences from 0.76 (COMPAT §13.8, §13.15): a stamp whose year does not
+// Differences from 0.76 (docs/differences.md): a stamp whose year does not
 // fit in a C int, where 0.76 crashes and loses its buffered output, leaves
 // its line unchanged; right/ zones print as their POSIX counterparts.
 

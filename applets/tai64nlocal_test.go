@@ -18,7 +18,7 @@ func TestTai64nlocal(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
-		// COMPAT §6.2's examples.
+		// The examples of docs/tai64nlocal.md.
 		{"stamp", "@4000000037c219bf2ef02e94 mark\n", "1999-08-24 04:04:05.787492500 mark\n"},
 		{"terminator kept", "@4000000037c219bf2ef02e94X", "1999-08-24 04:04:05.787492500X"},
 		{"epoch", "@400000000000000a00000000 x\n", "1970-01-01 00:00:00.000000000 x\n"},
@@ -31,7 +31,7 @@ func TestTai64nlocal(t *testing.T) {
 			" @4000000037c219bf2ef02e94 a\nb@4000000037c219bf2ef02e94\n"},
 		{"two stamps", "@4000000037c219bf2ef02e94 @4000000037c219bf2ef02e94\n@400000000000000a00000000\n",
 			"1999-08-24 04:04:05.787492500 @4000000037c219bf2ef02e94\n1970-01-01 00:00:00.000000000\n"},
-		// Where 0.76 crashes, the line stays as it was (COMPAT §13.8).
+		// Where 0.76 crashes, the line stays as it was (docs/differences.md).
 		{"bare @", "@\nok\n", "@\nok\n"},
 		{"@ and space", "@ x\n", "@ x\n"},
 		{"one digit", "@0 x\n", "@0 x\n"},

@@ -4,13 +4,18 @@
 # with and without TAI64N stamps, rotating at 16 MB and keeping 20 files.
 # Every run is checked: the archives and current, in order and with stamps
 # removed, must be the input exactly. Prints the best of RUNS runs.
+# INPUT=pipe feeds the input through a pipe (cat FILE | multilog ...), the
+# way a logger gets it under svscan, instead of from the file itself.
 #
 #   sh bench/multilog.sh            (make bench runs it after make build)
 #   LINES=200000 RUNS=1 sh bench/multilog.sh
+#   INPUT=pipe sh bench/multilog.sh
 set -eu
 cd "$(dirname "$0")/.."
 LINES=${LINES:-1000000}
 RUNS=${RUNS:-3}
+INPUT=${INPUT:-file}
+case $INPUT in file | pipe) ;; *) echo "bench/multilog.sh: INPUT must be file or pipe" >&2; exit 100 ;; esac
 GOTOOLS=$(pwd)/gotools
 [ -x "$GOTOOLS" ] || { echo "bench/multilog.sh: build ./gotools first (make build)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench/multilog.sh: needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
@@ -32,7 +37,11 @@ run() {
 	while [ $i -lt "$RUNS" ]; do
 		i=$((i + 1))
 		rm -rf "$tmp/log"
-		(cd "$tmp" && /usr/bin/time -f '%e %M' -o "$tmp/time" "$prog" "$@" ./log <"$tmp/input")
+		if [ "$INPUT" = pipe ]; then
+			(cd "$tmp" && cat "$tmp/input" | /usr/bin/time -f '%e %M' -o "$tmp/time" "$prog" "$@" ./log)
+		else
+			(cd "$tmp" && /usr/bin/time -f '%e %M' -o "$tmp/time" "$prog" "$@" ./log <"$tmp/input")
+		fi
 		files=$(ls "$tmp"/log/@* 2>/dev/null || true)
 		if [ "$1" = t ]; then
 			cat $files "$tmp/log/current" | cut -c27- >"$tmp/out"
@@ -51,7 +60,7 @@ run() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
 
-echo "multilog: $LINES lines of 100 bytes from a file, best of $RUNS"
+echo "multilog: $LINES lines of 100 bytes from a $INPUT, best of $RUNS"
 printf '%-22s %-8s %8s %10s %8s\n' script impl seconds lines/s "RSS KiB"
 for stamp in t ""; do
 	run debian /usr/bin/multilog $stamp s16777215 n20

@@ -146,7 +146,7 @@ func TestRead(t *testing.T) {
 	}
 }
 
-// TestReadDanglingReusesPreviousBuffer covers COMPAT §7.1's quirk: 0.76 keeps
+// TestReadDanglingReusesPreviousBuffer covers docs/envdir.md's quirk: 0.76 keeps
 // the previous entry's NUL-terminated buffer, so the value gains a newline
 // (verified: "zz" gives BBB="zz\n"), and alternates if the quirk repeats.
 func TestReadDanglingReusesPreviousBuffer(t *testing.T) {

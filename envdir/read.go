@@ -20,7 +20,7 @@ import (
 //
 // A file of 0 bytes unsets its variable; otherwise the value is [Value] of the
 // file. An entry that vanished or is a dangling symlink (ENOENT) reuses the
-// buffer of the previous entry, as 0.76 does (COMPAT §7.1).
+// buffer of the previous entry, as 0.76 does (docs/envdir.md).
 //
 // Files are read with raw system calls, so no descriptor stays open
 // afterwards (os.Open would start the runtime poller and keep its epoll

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Value is the variable's value for a file's contents (COMPAT §7.1): the
+// Value is the variable's value for a file's contents (docs/envdir.md): the
 // bytes before the first newline, without trailing spaces and tabs (only
 // those: '\r' stays), with every NUL turned into a newline.
 func Value(b []byte) string {

@@ -216,8 +216,8 @@ func TestClientsDriveNormallyDownService(t *testing.T) {
 	}
 }
 
-// TestSvcEncoreLettersReachSupervisor: gotools' svc sends q 1 2 w (COMPAT
-// §13.5); Debian's supervise ignores them, gotools' delivers QUIT, USR1,
+// TestSvcEncoreLettersReachSupervisor: gotools' svc sends q 1 2 w
+// (docs/differences.md); Debian's supervise ignores them, gotools' delivers QUIT, USR1,
 // USR2 and WINCH. The h sent after them proves they were processed.
 func TestSvcEncoreLettersReachSupervisor(t *testing.T) {
 	requireDebian(t, "supervise", "svc", "svok", "svstat")

@@ -1,6 +1,6 @@
 package integration
 
-// svc, svok and svstat (COMPAT §3.2–§3.4): differential tests against
+// svc, svok and svstat (docs/svc.md, docs/svok.md, docs/svstat.md): differential tests against
 // Debian's programs on crafted service directories, and both programs
 // controlling real supervisors (see client_live_test.go).
 
@@ -19,7 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// encoreLetters is what gotools appends to svc's letter list (COMPAT §13.5).
+// encoreLetters is what gotools appends to svc's letter list (docs/differences.md).
 const encoreLetters = ", q quit, 1 usr1, 2 usr2, w winch"
 
 func requireClientDebian(t *testing.T) {
@@ -177,10 +177,10 @@ func TestClientDifferentialArguments(t *testing.T) {
 	dir := t.TempDir()
 	for _, argv := range [][]string{
 		{"svc"}, {"svc", ""}, {"svc", "-Z", "x"}, {"svc", "-uZ", "x"}, {"svc", "-u", "-v"},
-		{"svc", "--help"}, {"svc", "--"}, {"svc", "--up", "missing"}, {"svc", "-"},
+		{"svc", "--help", "missing"}, {"svc", "--"}, {"svc", "--up", "missing"}, {"svc", "-"},
 		{"svc", "-h", "missing"}, {"svc", "-dx", "missing1", "missing2"}, {"svc", "missing", "-u"},
-		{"svok"}, {"svok", ""}, {"svok", "-l"}, {"svok", "missing", "extra"}, {"svok", "--help"},
-		{"svstat"}, {"svstat", ""}, {"svstat", "-l"}, {"svstat", "--help"},
+		{"svok"}, {"svok", ""}, {"svok", "-l"}, {"svok", "missing", "extra"}, {"svok", "--help", "extra"},
+		{"svstat"}, {"svstat", ""}, {"svstat", "-l"}, {"svstat", "--help", "missing"},
 	} {
 		t.Run(strings.Join(argv, " "), func(t *testing.T) { differential(t, runs(t, cmd{Dir: dir}, argv...)) })
 	}
@@ -220,7 +220,7 @@ func TestSvcWritesLettersInFirstSeenOrder(t *testing.T) {
 	}
 }
 
-// TestSvcEncoreLetters: COMPAT §13.5, q 1 2 w are commands for gotools and
+// TestSvcEncoreLetters (docs/differences.md): q 1 2 w are commands for gotools and
 // illegal options for 0.76 (whose letter list lacks them).
 func TestSvcEncoreLetters(t *testing.T) {
 	base := t.TempDir()

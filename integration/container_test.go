@@ -1,6 +1,6 @@
 package integration
 
-// Container mode (the container issue; COMPAT §13.2, §13.13): svscan as
+// Container mode (docs/svscan.md; docs/differences.md): svscan as
 // PID 1 of a new PID namespace, with a foreground command, essential
 // services and the exit status a runtime reads. Each scenario runs in two
 // boxes: a PID namespace on this machine's files, and a minimal root

@@ -184,7 +184,7 @@ func TestSvwaitErrors(t *testing.T) {
 		{[]string{"-t", "x", "sv"}, result{Code: 100, Stderr: "svwait: usage: svwait [-u | -U | -d] [-t MILLISECONDS] DIR...\n"}},
 		{[]string{"-Z", "sv"}, result{Code: 100, Stderr: "svwait: usage: svwait [-u | -U | -d] [-t MILLISECONDS] DIR...\n"}},
 		{[]string{"nonexistent"}, result{Code: 111, Stderr: "svwait: fatal: unable to watch nonexistent/supervise: file does not exist\n"}},
-		{[]string{"--help"}, result{Stdout: "usage: svwait [-u | -U | -d] [-t MILLISECONDS] DIR...\n"}},
+		{[]string{"-h", "sv"}, result{Stdout: "usage: svwait [-u | -U | -d] [-t MILLISECONDS] DIR...\nsee: gotools help svwait (docs/svwait.md)\n"}},
 	}
 	for _, tc := range tests {
 		if r := (cmd{Dir: parent}).run(t, append([]string{"svwait"}, tc.args...)...); r != tc.want {

@@ -53,7 +53,7 @@ func TestInstallIsIdempotentAndRefusesFiles(t *testing.T) {
 
 func TestUnknownApplet(t *testing.T) {
 	r := cmd{}.run(t, gotoolsBin, "nosuchapplet")
-	if r.Code != 100 || r.Stderr != "gotools: fatal: unknown applet: nosuchapplet\n" {
+	if r.Code != 100 || r.Stderr != "gotools: fatal: unknown applet: nosuchapplet\ngotools: hint: gotools --list lists the applets\n" {
 		t.Errorf("got %v", r)
 	}
 	if r := (cmd{}).run(t, gotoolsBin); r.Code != 100 || !strings.Contains(r.Stderr, "usage: gotools") {

@@ -11,7 +11,7 @@ const creds = `grep -E '^(Uid|Gid|Groups):' /proc/$$/status; id`
 
 // TestSetuidgidDifferential compares uid, gid and groups as the child sees
 // them, and every message, with Debian's setuidgid. The account has a
-// supplementary group, which setuidgid must not keep (COMPAT §7.3).
+// supplementary group, which setuidgid must not keep (docs/setuidgid.md).
 func TestSetuidgidDifferential(t *testing.T) {
 	a := testAccount(t)
 	dir := openDir(t)

@@ -179,7 +179,7 @@ func stampLine(unix int64, nano uint32, rest string) string {
 	return tai64.N{Sec: uint64(unix + tai64.Base), Nano: nano}.String() + rest
 }
 
-// localInput is tai64nlocal input both programs convert: COMPAT §6.2's
+// localInput is tai64nlocal input both programs convert: docs/tai64nlocal.md's
 // examples, plain lines, and stamps across 1700-2300, around this year's
 // DST changes and at the first seconds of the epoch.
 func localInput() string {
@@ -245,7 +245,8 @@ func TestTai64nlocalFirstLineDifferential(t *testing.T) {
 	}
 }
 
-// TestTai64nlocalDocumentedExample is COMPAT §6.2's US/Pacific example.
+// TestTai64nlocalDocumentedExample is djb's US/Pacific example, as
+// Debian prints it: leap seconds not applied (docs/tai64nlocal.md).
 func TestTai64nlocalDocumentedExample(t *testing.T) {
 	requireDebian(t, "tai64nlocal")
 	for _, bin := range []string{debianBin, binDir} {
@@ -257,7 +258,7 @@ func TestTai64nlocalDocumentedExample(t *testing.T) {
 }
 
 // TestTai64nlocalRightZones: right/ zones print as their POSIX
-// counterparts (COMPAT §13.15), where Debian applies leap seconds.
+// counterparts (docs/differences.md), where Debian applies leap seconds.
 func TestTai64nlocalRightZones(t *testing.T) {
 	requireDebian(t, "tai64nlocal")
 	in := localInput()
@@ -274,8 +275,8 @@ func TestTai64nlocalRightZones(t *testing.T) {
 }
 
 // TestTai64nlocalNeverCrashes: where Debian's tai64nlocal segfaults and
-// loses its buffered output, gotools copies the line unchanged (COMPAT
-// §13.8).
+// loses its buffered output, gotools copies the line unchanged
+// (docs/differences.md).
 func TestTai64nlocalNeverCrashes(t *testing.T) {
 	requireDebian(t, "tai64nlocal")
 	const before = "@400000000000000a00000000 converted before\n"
@@ -397,11 +398,11 @@ func TestStampAppletsSymlinkVsGotools(t *testing.T) {
 
 // TestStampSignalsDifferential: tai64n, tai64nlocal and readproctitle die
 // of the signals that end Debian's, also those a Go program would ignore
-// (USR1, ALRM) or answer with a goroutine dump (QUIT).
+// (USR1, ALRM, real-time signal 40) or answer with a goroutine dump (QUIT).
 func TestStampSignalsDifferential(t *testing.T) {
 	requireDebian(t, "tai64n", "tai64nlocal", "readproctitle")
 	for _, argv := range [][]string{{"tai64n"}, {"tai64nlocal"}, {"readproctitle", "x", "........"}} {
-		for _, sig := range []syscall.Signal{syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGALRM, syscall.SIGTERM} {
+		for _, sig := range []syscall.Signal{syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGALRM, syscall.SIGTERM, 40} {
 			t.Run(argv[0]+"/"+sig.String(), func(t *testing.T) {
 				var codes []int
 				for _, bin := range []string{debianBin, binDir} {

@@ -248,7 +248,7 @@ func sizeOf(t *testing.T, parent, name string) int {
 }
 
 // TestSuperviseStartupErrors compares messages and exit codes of start-up
-// failures (COMPAT §3.1's precedence, Debian's symlink repair).
+// failures (the precedence in docs/supervise.md, Debian's symlink repair).
 func TestSuperviseStartupErrors(t *testing.T) {
 	requireDebian(t, "supervise")
 	tests := []struct {
@@ -375,7 +375,7 @@ func TestSuperviseRunFailures(t *testing.T) {
 				if s.name != "gotools" {
 					return // 0.76 shows its dead child up for the second it sleeps
 				}
-				// §13.11: the status shows the service down, want up, and
+				// docs/differences.md: the status shows the service down, want up, and
 				// (as 0.76's, which records its child's start and exit) it
 				// is stamped anew at each attempt.
 				waitFor(t, patience, "svstat down 0 or 1 seconds, want up", func() (bool, error) {
@@ -421,7 +421,7 @@ func procStat(pid int) []string {
 }
 
 // TestSuperviseExtraLetters: q, 1, 2 and w written into the FIFO signal
-// ./run under gotools (COMPAT §13.5) and are ignored by Debian's supervise.
+// ./run under gotools (docs/differences.md) and are ignored by Debian's supervise.
 func TestSuperviseExtraLetters(t *testing.T) {
 	requireDebian(t, "supervise", "svc", "svok", "svstat")
 	want := map[string][]string{
@@ -493,7 +493,7 @@ func TestSuperviseJunkInControl(t *testing.T) {
 }
 
 // TestSuperviseTermStopsService: TERM to gotools' supervise is svc -dx
-// (COMPAT §13.1): ./run gets TERM and CONT, supervise exits 0.
+// (docs/differences.md): ./run gets TERM and CONT, supervise exits 0.
 func TestSuperviseTermStopsService(t *testing.T) {
 	requireDebian(t, "svok", "svstat")
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
@@ -606,7 +606,7 @@ func TestSuperviseRenamedDirectory(t *testing.T) {
 }
 
 // TestSuperviseSession: ./run is a session leader unless no-setsid exists
-// (COMPAT §13.3).
+// (docs/differences.md).
 func TestSuperviseSession(t *testing.T) {
 	requireDebian(t, "svok", "svstat")
 	for _, noSetsid := range []bool{false, true} {

@@ -12,7 +12,7 @@ import (
 	"gotools/logger/tai64"
 )
 
-// Sizes of 0.76's buffers that decide where files are cut (COMPAT §5.2-5.3):
+// Sizes of 0.76's buffers that decide where files are cut (docs/multilog.md):
 // every log directory has a 512-byte output buffer, and a line that does not
 // fit in it goes to the file in pieces of up to 8192 bytes.
 const (
@@ -24,7 +24,7 @@ const (
 	outLimit = 64 << 10
 )
 
-// dir is one log directory (COMPAT §2.5, §5.1, §5.3).
+// dir is one log directory (docs/multilog.md).
 //
 // Where 0.76 rotates depends on where its writes start and end, because a
 // write that ends within 2000 bytes of the size limit is cut after its last
@@ -46,7 +46,7 @@ type dir struct {
 }
 
 // openDir creates, locks and recovers a log directory, relative to the
-// starting directory base. Errors are fatal to multilog (COMPAT §5.1).
+// starting directory base. Errors are fatal to multilog (docs/multilog.md).
 func (l *Logger) openDir(base int, a *Action) (*dir, error) {
 	d := &dir{l: l, path: a.Path, size: a.Size, num: a.Num, processor: a.Processor, hasProc: a.HasProcessor,
 		fd: -1, lock: -1, current: -1, buf: make([]byte, 0, bufSize), out: make([]byte, 0, outLimit+outSize)}

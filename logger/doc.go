@@ -1,4 +1,4 @@
-// Package logger is multilog as a library (COMPAT §2.5, §2.6, §5): the script
+// Package logger is multilog as a library (docs/multilog.md): the script
 // parser, the pattern matcher, line selection and the log directories
 // (current, rotation, archives, processors, state).
 //

@@ -2,7 +2,7 @@ package logger
 
 import "bytes"
 
-// Window is how much of a line 0.76 holds in memory (COMPAT §5.2): patterns,
+// Window is how much of a line 0.76 holds in memory (docs/multilog.md): patterns,
 // e and = see only these first bytes, stamp included; log directories and
 // stdout get the whole line.
 const Window = 1000
@@ -27,6 +27,7 @@ type lineCutter struct {
 	n     int  // bytes of win in use
 	open  bool // a byte of the current line has been read
 	long  bool // the window was full and passed on; the rest is tail
+	in    int  // input bytes of the current line so far
 }
 
 // feed processes the next bytes of input.
@@ -35,6 +36,7 @@ func (c *lineCutter) feed(p []byte, s lineSink) {
 		if c.long {
 			i := bytes.IndexByte(p, '\n')
 			if i < 0 {
+				c.in += len(p)
 				s.tail(p)
 				return
 			}
@@ -47,7 +49,7 @@ func (c *lineCutter) feed(p []byte, s lineSink) {
 			continue
 		}
 		if !c.open {
-			c.open, c.n = true, 0
+			c.open, c.n, c.in = true, 0, 0
 			if c.stamp != nil {
 				c.n = len(c.stamp(c.win[:0]))
 			}
@@ -62,6 +64,7 @@ func (c *lineCutter) feed(p []byte, s lineSink) {
 			continue
 		}
 		c.n += copy(c.win[c.n:], chunk)
+		c.in += len(chunk)
 		p = p[len(chunk):]
 		if c.n == Window {
 			c.long = true

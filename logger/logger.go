@@ -19,8 +19,10 @@ const DefaultPause = 5 * time.Second
 
 // readSize is how much input Run asks for at once; lines are still handled
 // as 0.76's 1 KiB reads would have cut them. It bounds what a multilog
-// killed with SIGKILL loses (read, not yet written): 16 KiB keeps that
-// small and costs little of the throughput 64 KiB reads would give.
+// killed with SIGKILL may log twice when its input is a pipe (written, not
+// yet consumed), and what it loses otherwise (read, not yet written): 16
+// KiB keeps that small and costs little of the throughput 64 KiB reads
+// would give.
 const readSize = 16 << 10
 
 // Config is what a Logger needs besides its input.
@@ -62,7 +64,7 @@ type Logger struct {
 	lastErr error
 }
 
-// Open does multilog's startup (COMPAT §5.1): it opens the = files and then
+// Open does multilog's startup (docs/multilog.md): it opens the = files and then
 // creates, locks and recovers each log directory, in script order. Any error
 // is fatal to multilog; the returned error says what failed, around its errno.
 func Open(cfg Config) (*Logger, error) {
@@ -151,7 +153,7 @@ func (l *Logger) Close() {
 	l.dirs, l.status, l.base, l.wake = nil, nil, -1, -1
 }
 
-// Terminate asks Run to finish as 0.76 does on SIGTERM (COMPAT §5.4): it
+// Terminate asks Run to finish as 0.76 does on SIGTERM (docs/multilog.md): it
 // reads on only to the end of the current line, then ends as at end of input.
 // Safe to call from any goroutine.
 func (l *Logger) Terminate() {
@@ -176,6 +178,12 @@ func (l *Logger) wakeUp() {
 // writes out everything, syncs each current to disk and marks it complete.
 // It never fails: write errors are warned about and retried until they stop.
 // A nil input is empty. Call Close only after Run has returned.
+//
+// A pipe (always the input under svscan) is consumed only as far as its
+// bytes are in every output, so a multilog killed at any instant loses no
+// line: the next one finds the rest in the pipe (and may log the last piece
+// written a second time). Meanwhile the pipe keeps the unconsumed bytes, so
+// its writer blocks while a rotation or a processor runs, as 0.76's does.
 func (l *Logger) Run(input *os.File) {
 	fd := -1
 	if input != nil {
@@ -183,10 +191,22 @@ func (l *Logger) Run(input *os.File) {
 			rc.Control(func(f uintptr) { fd = int(f) })
 		}
 	}
-	buf := make([]byte, readSize)
+	if fd >= 0 { // no descriptor: empty input
+		in := newInput(fd)
+		l.run(in)
+		in.close()
+	} else {
+		l.finish()
+	}
+	runtime.KeepAlive(input) // its descriptor was in use until here
+}
+
+// run is Run on an input.
+func (l *Logger) run(in input) {
 	atNewline := true
-	for fd >= 0 { // no descriptor: empty input
+	for {
 		l.flush()
+		in.consume(l.unwritten(in.holdLimit()))
 		if l.rotate.Swap(false) {
 			for _, d := range l.dirs {
 				if d.bytes > 0 {
@@ -194,54 +214,63 @@ func (l *Logger) Run(input *os.File) {
 				}
 			}
 		}
-		n := readSize
+		wake := l.wake
 		if l.terminate.Load() {
 			if atNewline {
 				break
 			}
-			// Finish the line one byte at a time and leave the rest unread.
-			n = 1
-		} else if !l.waitInput(fd) {
+			// Finish the line, leaving the rest of the input unread.
+			wake = -1
+		}
+		if !in.wait(wake) {
 			continue
 		}
-		n, err := unix.Read(fd, buf[:n])
-		if err == unix.EAGAIN {
-			// A non-blocking input (inherited so): wait for it, not spin.
-			unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, -1)
-			continue
-		}
-		if err == unix.EINTR {
-			continue
-		}
-		if n <= 0 {
+		p, err := in.read(wake < 0)
+		if err != nil {
 			break
 		}
-		atNewline = buf[n-1] == '\n'
-		l.process(buf[:n])
+		if len(p) > 0 {
+			atNewline = p[len(p)-1] == '\n'
+			l.process(p)
+		}
 	}
+	l.finish()
+	in.consume(0)
+}
+
+// finish is the exit path: a partial last line is ended, everything is
+// written out, and each current is synced and marked complete.
+func (l *Logger) finish() {
 	l.cutter.eof(l)
 	for _, d := range l.dirs {
 		d.quit()
 	}
 	if l.stdout != nil {
-		l.stdout.close()
+		l.stdout.writeAll()
 	}
-	runtime.KeepAlive(input) // its descriptor was in use until here
 }
 
-// waitInput waits until fd is readable (or at end, or broken) and reports
-// whether it is; false means Terminate or Rotate woke it.
-func (l *Logger) waitInput(fd int) bool {
-	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}, {Fd: int32(l.wake), Events: unix.POLLIN}}
-	if _, err := unix.Poll(fds, -1); err != nil {
-		return false
+// unwritten is how many of the last bytes given to process are not yet in
+// every output once flush has run: the start of an unfinished line, which
+// nothing gets before its window is complete, or, for a long line, what
+// stdout keeps of it until its end. That start is written to stdout at
+// once instead if holding it would hold more than limit bytes.
+func (l *Logger) unwritten(limit int) int {
+	c := &l.cutter
+	switch {
+	case !c.open:
+		return 0
+	case !c.long:
+		return c.in
+	case !l.toStdout:
+		return 0
 	}
-	if fds[1].Revents != 0 {
-		var b [8]byte
-		unix.Read(l.wake, b[:])
-		return false
+	n := min(l.stdout.pending(), c.in)
+	if n > limit {
+		l.stdout.writeAll()
+		return 0
 	}
-	return fds[0].Revents != 0
+	return n
 }
 
 // process handles bytes read from input as 0.76 would have read them,

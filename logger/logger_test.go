@@ -234,7 +234,7 @@ func TestStatusFileRecord(t *testing.T) {
 	}
 }
 
-// TestRotation checks 0.76's cut points (COMPAT §5.5): with s4096, 51-byte
+// TestRotation checks 0.76's cut points (docs/multilog.md): with s4096, 51-byte
 // lines fill archives of 2550 bytes, and n3 keeps two archives.
 func TestRotation(t *testing.T) {
 	tests := []struct {

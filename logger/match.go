@@ -3,7 +3,7 @@ package logger
 import "bytes"
 
 // Match reports whether pattern accepts the whole line, with 0.76's rules
-// (COMPAT §5.2): a character matches itself; a * at the end of the pattern
+// (docs/multilog.md): a character matches itself; a * at the end of the pattern
 // matches any rest; a * followed by character C skips to the first C of the
 // line, without backtracking. The character after * is the stop character
 // even when it is itself a *, which then acts as a * again (so ** matches

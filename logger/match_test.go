@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// matchTable is the truth table of 0.76's rts.tests (COMPAT §5.2, §10),
+// matchTable is the truth table of 0.76's rts.tests (docs/multilog.md, docs/matchtest.md),
 // plus the ** cases checked against Debian's multilog.
 var matchTable = []struct {
 	pattern, line string

@@ -11,7 +11,7 @@ import (
 
 // process runs the directory's processor on previous until it succeeds, then
 // makes its output the finished archive and its fd-5 output the new state
-// (COMPAT §5.3 step 6).
+// (docs/multilog.md step 6).
 func (d *dir) process() {
 	for !d.runProcessor() {
 		d.l.warn("processor failed in "+d.path+", pausing", nil)

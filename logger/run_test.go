@@ -128,7 +128,7 @@ func TestRotateRotatesNonEmptyCurrents(t *testing.T) {
 }
 
 // TestProcessorPausesBetweenTries runs the retry loop on synctest's clock:
-// a failed processor costs one pause, a crashed one two (COMPAT §5.3).
+// a failed processor costs one pause, a crashed one two (docs/multilog.md).
 func TestProcessorPausesBetweenTries(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t)

@@ -21,7 +21,7 @@ func (k Kind) String() string {
 	return "unknown"
 }
 
-// Defaults and bounds of the s and n actions (COMPAT §5).
+// Defaults and bounds of the s and n actions (docs/multilog.md).
 const (
 	DefaultSize = 99999
 	MinSize     = 4096

@@ -46,8 +46,11 @@ func (lw *lineWriter) endLine() {
 // flush writes the complete lines; the start of a line waits for its end.
 func (lw *lineWriter) flush() { lw.out(lw.lines) }
 
-// close writes everything, the start of a line included.
-func (lw *lineWriter) close() { lw.out(len(lw.buf)) }
+// writeAll writes everything, the start of a line included.
+func (lw *lineWriter) writeAll() { lw.out(len(lw.buf)) }
+
+// pending is how many bytes of the current line wait to be written.
+func (lw *lineWriter) pending() int { return len(lw.buf) - lw.lines }
 
 // out writes buf[:n]. Errors are dropped, as 0.76 drops what it cannot
 // write to stderr: stdout is a copy of the log, not the log.

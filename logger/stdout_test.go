@@ -25,7 +25,7 @@ func TestLineWriterKeepsLinesWhole(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		pieces []string // each ends a line when it ends with "\n"
-		flush  bool     // flush (not close) at the end
+		flush  bool     // flush (not writeAll) at the end
 		want   []string
 	}{
 		{"short lines in one write", []string{line(10), line(20), line(30)}, false,
@@ -40,7 +40,7 @@ func TestLineWriterKeepsLinesWhole(t *testing.T) {
 			[]string{"ab" + strings.Repeat("c", 3000) + strings.Repeat("d", 3000) + "\n"}},
 		{"flush holds the start of a line", []string{line(10), "partial"}, true,
 			[]string{line(10)}},
-		{"close writes it", []string{line(10), "partial"}, false,
+		{"writeAll writes it", []string{line(10), "partial"}, false,
 			[]string{line(10) + "partial"}},
 		{"a runaway line goes out in pieces", []string{line(5), strings.Repeat("y", readSize+1)}, true,
 			[]string{line(5) + strings.Repeat("y", readSize+1)}},
@@ -59,7 +59,7 @@ func TestLineWriterKeepsLinesWhole(t *testing.T) {
 			if tc.flush {
 				lw.flush()
 			} else {
-				lw.close()
+				lw.writeAll()
 			}
 			got := make([]string, len(w))
 			for i, p := range w {

@@ -6,6 +6,6 @@
 // programs that wait.
 //
 // The binary is static, so lookup reads /etc/passwd itself: no NSS, no LDAP
-// or systemd-homed accounts (COMPAT §13.12). Functions here change the whole
+// or systemd-homed accounts (docs/differences.md). Functions here change the whole
 // process; they never print and never exit.
 package privdrop

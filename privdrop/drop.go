@@ -7,7 +7,7 @@ import (
 )
 
 // Drop makes the whole process run as a: supplementary groups exactly
-// {a.GID} (what 0.76's setuidgid leaves, COMPAT §7.3), then gid, then uid,
+// {a.GID} (what 0.76's setuidgid leaves, docs/setuidgid.md), then gid, then uid,
 // then checks the result. It uses syscall's wrappers, which change every
 // thread of the process (x/sys/unix.Setgroups changes only one); the caller
 // should also lock its goroutine to the thread that will exec.

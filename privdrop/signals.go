@@ -1,6 +1,7 @@
 package privdrop
 
 import (
+	"slices"
 	"syscall"
 	"unsafe"
 
@@ -12,7 +13,10 @@ import (
 // stdout or stderr, ALRM, XCPU, XFSZ, VTALRM, PROF, IO, PWR) or answers with
 // a goroutine dump and exit 2 (QUIT, ABRT, STKFLT). HUP, INT and TERM
 // already kill a Go program as they kill a C one; the synchronous signals
-// (SEGV, BUS, FPE, ILL, TRAP, SYS) stay the runtime's.
+// (SEGV, BUS, FPE, ILL, TRAP, SYS) stay the runtime's. The real-time
+// signals from firstFreeRealtime on are ignored too and are reset as well;
+// 32 to 34 stay the runtime's (with 33 it runs a system call on every
+// thread, as setuid needs), and a Go program dies of 32 and 34 anyway.
 var defaultSignals = [...]syscall.Signal{
 	syscall.SIGQUIT, syscall.SIGABRT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGPIPE,
 	syscall.SIGALRM, syscall.SIGSTKFLT, syscall.SIGXCPU, syscall.SIGXFSZ, syscall.SIGVTALRM,
@@ -25,10 +29,23 @@ var defaultSignals = [...]syscall.Signal{
 // killed by them as a C program is. It sets SIG_DFL with rt_sigaction
 // itself: os/signal can only hand a signal back to the runtime's handler.
 // An all-zero struct sigaction is SIG_DFL with no flags and an empty mask
-// on every architecture.
-func DefaultSignals() {
+// on every architecture. The signals in keep stay the runtime's: multilog
+// catches ALRM with os/signal, which cannot take a signal back from SIG_DFL.
+func DefaultSignals(keep ...syscall.Signal) {
 	var dfl [4]uint64
+	reset := func(sig syscall.Signal) {
+		if !slices.Contains(keep, sig) {
+			unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
+		}
+	}
 	for _, sig := range defaultSignals {
-		unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
+		reset(sig)
+	}
+	for sig := firstFreeRealtime; sig <= lastRealtime; sig++ {
+		reset(sig)
 	}
 }
+
+// firstFreeRealtime and lastRealtime bound the real-time signals the Go
+// runtime neither uses nor lets kill (SIGRTMIN+3 to SIGRTMAX on Linux).
+const firstFreeRealtime, lastRealtime syscall.Signal = 35, 64

@@ -143,12 +143,16 @@ func (s *Service) adopt() {
 
 // adoptedMachine is the state of a service whose ./run (or ./finish),
 // recorded in x, was started by an earlier supervisor and is still
-// running. def is the want to use if x's is unreadable. A finishing
-// machine gets no kill deadline here (adopt sets one).
+// running. def is the want to use if x's is unreadable, or if x was
+// written by a supervision that was ending (svc -x, or svscan's own stop,
+// killed before it was done): the new supervision starts afresh, as
+// 0.76's next supervise does, so a svscan killed during its shutdown
+// leaves the services wanted up by the next one. A finishing machine gets
+// no kill deadline here (adopt sets one).
 func adoptedMachine(x Extended, def want, stopAfter time.Duration) *machine {
 	w := def
 	for _, c := range []want{wantUp, wantDown, wantOnce} {
-		if x.Want == c.String() {
+		if x.Want == c.String() && !x.Exiting {
 			w = c
 		}
 	}

@@ -10,9 +10,10 @@ import (
 )
 
 // The client side of the supervise/ protocol, used by svc, svok and svstat
-// (COMPAT §2.3, §2.4, §3.2–§3.4). Every function takes the service directory
-// and opens paths below it exactly as 0.76 does (the applets pass "." after
-// chdir'ing into the directory, which is what decides 0.76's error texts).
+// (docs/service-directory.md, docs/svc.md, docs/svok.md, docs/svstat.md).
+// Every function takes the service directory and opens paths below it
+// exactly as 0.76 does (the applets pass "." after chdir'ing into the
+// directory, which is what decides 0.76's error texts).
 // Errors are bare errnos, or the sentinels and types below, because each
 // program words the same failure differently.
 

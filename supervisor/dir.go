@@ -32,7 +32,7 @@ func openDirAt(dirfd int, name string) (*os.File, error) {
 }
 
 // superviseFiles are the descriptors a running supervisor holds in
-// DIR/supervise (COMPAT §3.1), all close-on-exec.
+// DIR/supervise (docs/supervise.md), all close-on-exec.
 type superviseFiles struct {
 	lock int
 	// control is open for reading and writing: being a writer itself, its
@@ -72,9 +72,9 @@ func makeSuperviseDir(dirfd int) error {
 }
 
 // lockSupervise opens and locks DIR/supervise/lock, then opens the control
-// FIFO both ways: steps 5 and 6 of COMPAT §3.1, in that order. The read-only
-// open comes first so that a FIFO we may read but not write fails with
-// 0.76's "unable to write" message.
+// FIFO both ways: steps 5 and 6 of supervise's startup (docs/supervise.md),
+// in that order. The read-only open comes first so that a FIFO we may read
+// but not write fails with 0.76's "unable to write" message.
 //
 // label is how a hint names the directory (Config.Label).
 func lockSupervise(dirfd int, name, label string) (*superviseFiles, error) {

@@ -14,7 +14,7 @@ const (
 	// finishLimit is how long ./finish may run before it gets SIGKILL (s6).
 	finishLimit = 5 * time.Second
 	// DefaultStopTimeout is how long a stop for shutdown waits after TERM
-	// before it sends SIGKILL to a ./run that ignores TERM (COMPAT §13.1).
+	// before it sends SIGKILL to a ./run that ignores TERM (docs/differences.md).
 	DefaultStopTimeout = 7 * time.Second
 	// permanentFailure is the exit code of ./finish that means "do not
 	// restart": want becomes down (s6's convention).
@@ -46,7 +46,7 @@ const (
 
 func (w want) String() string { return [...]string{"up", "down", "once"}[w] }
 
-// statusByte is the want byte of supervise/status (COMPAT §2.2).
+// statusByte is the want byte of supervise/status (docs/service-directory.md).
 func (w want) statusByte() byte {
 	return [...]byte{WantUp, WantDown, WantOnce}[w]
 }
@@ -117,7 +117,7 @@ func (warn) isEffect()        {}
 func (notify) isEffect()      {}
 
 // controlSignals maps the control bytes that only send a signal to ./run
-// (0.76's letters and encore's q, 1, 2, w; COMPAT §3.1, §13.5).
+// (0.76's letters and encore's q, 1, 2, w; docs/supervise.md, docs/differences.md).
 var controlSignals = map[byte]syscall.Signal{
 	'a': syscall.SIGALRM,
 	'h': syscall.SIGHUP,
@@ -343,7 +343,7 @@ func (m *machine) startFailed(now time.Time, err error) []effect {
 	}
 	switch m.phase {
 	case phaseStarting:
-		// COMPAT §13.11: down, want unchanged; retried after the throttle
+		// docs/differences.md: down, want unchanged; retried after the throttle
 		// while want is up (a failed o is not retried, as in 0.76). The
 		// stamp moves, as 0.76's does with the start and exit of its child.
 		m.phase, m.changed = phaseDown, now

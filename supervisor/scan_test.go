@@ -139,6 +139,9 @@ func TestAdoptedMachine(t *testing.T) {
 			func() view { v := upView; v.ExitCode, v.Exited = 3, 1; return v }()},
 		{"last exit by signal", with(func(x *Extended) { x.ExitCode, x.ExitSignal = 256, 9 }), wantUp,
 			func() view { v := upView; v.ExitCode, v.ExitSignal, v.Exited = 256, 9, 1; return v }()},
+		{"ending: down and exiting by its old supervisor", with(func(x *Extended) { x.Want, x.Exiting = "down", true }), wantUp, upView},
+		{"ending, normally down", with(func(x *Extended) { x.Want, x.Exiting = "up", true }), wantDown,
+			func() view { v := upView; v.Want = wantDown; return v }()},
 		{"finishing", with(func(x *Extended) { x.State, x.ExitCode = "finishing", 3 }), wantUp,
 			func() view { v := upView; v.Phase, v.ExitCode, v.Exited = phaseFinishing, 3, 1; return v }()},
 	} {
@@ -152,7 +155,7 @@ func TestAdoptedMachine(t *testing.T) {
 			}
 			// Its record is the one it came from (with the want it took).
 			wantX := tc.x
-			wantX.Want = tc.want.Want.String()
+			wantX.Want, wantX.Exiting = tc.want.Want.String(), false
 			if diff := cmp.Diff(wantX, m.extended()); diff != "" {
 				t.Errorf("extended() (-want +got)\n%s", diff)
 			}

@@ -108,8 +108,8 @@ type Service struct {
 	hinted string
 }
 
-// Open does supervise's start-up in cfg.Dir (COMPAT §3.1 steps 3–8, with
-// Debian's supervise-symlink repair, §8): it reads "down", creates
+// Open does supervise's start-up in cfg.Dir (startup steps 3–8 of
+// docs/supervise.md, with Debian's repair of a supervise symlink): it reads "down", creates
 // supervise/, takes the lock, opens the FIFOs and writes the first status.
 // Errors carry 0.76's wording; Run then starts ./run unless "down" exists.
 func Open(cfg Config) (*Service, error) {
@@ -265,7 +265,7 @@ func (s *Service) Run() error {
 const controlPollInterval = time.Second
 
 // readControl passes everything written to supervise/control to the loop,
-// as it arrives: the FIFO is drained at each wake-up (COMPAT §13.4).
+// as it arrives: the FIFO is drained at each wake-up (docs/differences.md).
 //
 // A control that is not a FIFO (polled) is read once per
 // controlPollInterval, end of file included: 0.76 reads a regular file's

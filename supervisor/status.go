@@ -10,7 +10,7 @@ import (
 // StatusLen is the size of supervise/status in daemontools 0.76.
 const StatusLen = 18
 
-// Want bytes of supervise/status (COMPAT §2.2).
+// Want bytes of supervise/status (docs/service-directory.md).
 const (
 	WantUp   = 'u'
 	WantDown = 'd'

@@ -9,7 +9,7 @@ import (
 	"gotools/logger/tai64"
 )
 
-// A record captured from Debian's supervise (COMPAT §2.2).
+// A record captured from Debian's supervise (docs/service-directory.md).
 var realStatus = []byte{0x40, 0, 0, 0, 0x6b, 0x04, 0xef, 0xc3, 0x0c, 0x2a, 0x11, 0x2c, 0xb3, 0x36, 0, 0, 0, 0x75}
 
 func TestStatusDecodesRealRecord(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 )
 
 // XStatusFile is gotools' extended status, beside the 18-byte
-// supervise/status that 0.76's tools read (COMPAT §13.9).
+// supervise/status that 0.76's tools read (docs/differences.md).
 const XStatusFile = "xstatus"
 
 // Extended is the supervise/xstatus record: what 0.76's 18 bytes cannot say.

@@ -19,7 +19,7 @@
 //     subtracting 1900, as struct tm stores it).
 //
 // One deliberate difference: zones with leap seconds ("right/...") are read
-// as their POSIX counterparts (COMPAT §13.15): the same path without
+// as their POSIX counterparts (docs/differences.md): the same path without
 // "right/", or where there is none, the file itself with the leap seconds
 // taken out of its transition times. Leap seconds are never applied.
 //

@@ -1,7 +1,7 @@
 // Package tai64 encodes and decodes TAI64N labels as daemontools writes them:
 // seconds are 2^62 + 10 + unix seconds (no leap-second table), and the
 // nanoseconds of a stamp taken from the clock are microseconds*1000 + 500,
-// because 0.76 reads the time with gettimeofday (COMPAT §1.9).
+// because 0.76 reads the time with gettimeofday (docs/conventions.md).
 package tai64
 
 import (

@@ -1,0 +1,311 @@
+package logger
+
+import (
+	"bytes"
+	"io"
+	"math"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// input is where a Logger's bytes come from. Run asks it for bytes, and
+// after writing them out tells it how many of the last ones are still not
+// in every output; an input that can keep bytes until then (a pipe) drops
+// only the others, so that a multilog killed at any instant leaves every
+// byte it has not written in the pipe for the next one.
+type input interface {
+	// wait blocks until read may have new bytes; it returns false when
+	// wake (an eventfd, reset here) fires first. With wake < 0 nothing but
+	// input ends it.
+	wait(wake int) bool
+	// read returns the next bytes, never the same twice; with line set, no
+	// more than up to the first newline. Nothing and no error: wait again.
+	// io.EOF (or another error, taken as the end): end of input.
+	read(line bool) ([]byte, error)
+	// consume drops all bytes read so far but the last held ones.
+	consume(held int)
+	// holdLimit bounds the held bytes of consume: holding more could stop
+	// the input from ever bringing new ones (a full pipe).
+	holdLimit() int
+	close()
+}
+
+// How soon a wait looks at a pipe again while bytes are kept in it (see
+// teeInput).
+const (
+	minRecheck = 200 * time.Microsecond
+	maxRecheck = time.Second
+)
+
+// minTeePipe is the smallest pipe teeInput works with: four buffers (a user
+// over its pipe quota gets pipes of two); a smaller one is read.
+const minTeePipe = 16 << 10
+
+// newInput reads fd by peeking into it with tee(2) if it is a pipe (and
+// the kernel can), by read(2) otherwise.
+func newInput(fd int) input {
+	if t := newTeeInput(fd); t != nil {
+		return t
+	}
+	return &readInput{fd: fd, buf: make([]byte, readSize)}
+}
+
+// waitReadable waits until fd is readable (or at end, or broken), or for
+// timeout if not nil, and returns true; false means that wake (when >= 0)
+// fired, and is reset, or that a signal interrupted the wait.
+func waitReadable(fd, wake int, timeout *unix.Timespec) bool {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	if wake >= 0 {
+		fds = append(fds, unix.PollFd{Fd: int32(wake), Events: unix.POLLIN})
+	}
+	if _, err := unix.Ppoll(fds, timeout, nil); err != nil {
+		return false
+	}
+	if len(fds) > 1 && fds[1].Revents != 0 {
+		var b [8]byte
+		unix.Read(wake, b[:])
+		return false
+	}
+	return true
+}
+
+// readInput is any input that is not teed (a file, a terminal, a socket, a
+// small pipe): what is read is gone from it, as in 0.76.
+type readInput struct {
+	fd  int
+	buf []byte
+}
+
+func (r *readInput) wait(wake int) bool {
+	if wake < 0 {
+		return true // finishing a line: the read blocks, as 0.76's does
+	}
+	return waitReadable(r.fd, wake, nil)
+}
+
+func (r *readInput) read(line bool) ([]byte, error) {
+	n := len(r.buf)
+	if line {
+		n = 1 // 0.76 finishes a line one byte at a time
+	}
+	n, err := unix.Read(r.fd, r.buf[:n])
+	switch {
+	case err == unix.EAGAIN:
+		// A non-blocking input (inherited so): wait for it, not spin.
+		waitReadable(r.fd, -1, nil)
+		return nil, nil
+	case err == unix.EINTR:
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case n == 0:
+		return nil, io.EOF
+	}
+	return r.buf[:n], nil
+}
+
+func (r *readInput) consume(int)    {}
+func (r *readInput) holdLimit() int { return math.MaxInt }
+func (r *readInput) close()         {}
+
+// teeInput reads a pipe without consuming it: tee(2) copies the pipe's
+// contents into a private pipe, which is read; the same number of bytes is
+// dropped from the input pipe only once they are written. They are spliced
+// to /dev/null: as cheap as reading them into a buffer (measured, see
+// BENCHMARKS.md), and, unlike a read of a blocking pipe, it never waits.
+//
+// tee always copies from the start of the pipe, so bytes read but kept (the
+// start of an unfinished line) are copied again on the next read and
+// skipped. While such bytes are in the pipe it is always readable, so
+// waiting for new ones cannot poll the pipe: an edge-triggered epoll on it
+// is ready once a write to it has ended (or its last writer has left)
+// after the last look (Linux has woken such waiters at the end of every
+// write again since 5.14), and that epoll descriptor is what wait polls.
+// But a writer that finds the pipe full sleeps in the middle of its write
+// and wakes no reader, unless the pipe was empty when it started: with
+// bytes kept, a write larger than the room left (cat, a full stdio buffer)
+// would then wait for the logger and the logger for the write. So unless
+// the last look found the pipe empty, wait also looks again after recheck,
+// which doubles from minRecheck to maxRecheck as long as nothing new comes:
+// a full pipe costs a fraction of a millisecond, a line's start sitting in
+// an idle pipe a wake-up a second, and once the wait has reached
+// maxRecheck the kept bytes are consumed, so that no writer can be stuck.
+type teeInput struct {
+	fd         int
+	copy       [2]int // the private pipe: read end, write end
+	ep         int    // edge-triggered epoll on fd
+	null       int    // /dev/null, where consumed bytes go
+	buf        []byte
+	unread     int           // bytes read and not yet consumed: the pipe's first bytes
+	more       bool          // the last tee found new bytes: more may be there
+	empty      bool          // the last tee found the pipe empty
+	recheck    time.Duration // how long a wait lasts while bytes are kept
+	limitBytes int           // see holdLimit
+}
+
+// newTeeInput returns nil when fd is not a pipe or cannot be teed.
+func newTeeInput(fd int) *teeInput {
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO {
+		return nil
+	}
+	t := &teeInput{fd: fd, copy: [2]int{-1, -1}, ep: -1, null: -1, more: true, recheck: minRecheck}
+	if t.open() != nil {
+		t.close()
+		return nil
+	}
+	return t
+}
+
+func (t *teeInput) open() error {
+	if err := unix.Pipe2(t.copy[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
+		return err
+	}
+	// One byte tells whether tee works on this pipe (EINVAL if not).
+	n, err := unix.Tee(t.fd, t.copy[1], 1, unix.SPLICE_F_NONBLOCK)
+	if err != nil && err != unix.EAGAIN {
+		return err
+	}
+	if n > 0 {
+		var b [1]byte
+		unix.Read(t.copy[0], b[:])
+	}
+	inCap, err := unix.FcntlInt(uintptr(t.fd), unix.F_GETPIPE_SZ, 0)
+	if err != nil {
+		return err
+	}
+	// A tee never copies more than the private pipe holds. It gets the
+	// default size even where the user has used up its pipe quota, if
+	// allowed.
+	unix.FcntlInt(uintptr(t.copy[1]), unix.F_SETPIPE_SZ, 64<<10)
+	copyCap, err := unix.FcntlInt(uintptr(t.copy[1]), unix.F_GETPIPE_SZ, 0)
+	if err != nil {
+		return err
+	}
+	// Held bytes must leave room in both pipes for new ones. A pipe is
+	// full when all its buffers (one per 4 KiB page) are in use, however
+	// few bytes each holds: bytes kept, at most half of a pipe, may use
+	// one buffer more than half of them. With fewer than four, a line's
+	// start could fill the input pipe and stop its writer for good.
+	if inCap < minTeePipe || copyCap < minTeePipe {
+		return unix.ENOBUFS
+	}
+	t.limitBytes = min(readSize, inCap/2, copyCap/2)
+	t.buf = make([]byte, min(t.limitBytes+readSize, copyCap))
+	if t.null, err = unix.Open("/dev/null", unix.O_WRONLY|unix.O_CLOEXEC, 0); err != nil {
+		return err
+	}
+	if t.ep, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+		return err
+	}
+	return unix.EpollCtl(t.ep, unix.EPOLL_CTL_ADD, t.fd, &unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLET, Fd: int32(t.fd)})
+}
+
+func (t *teeInput) wait(wake int) bool {
+	if t.more {
+		return true
+	}
+	if t.unread > 0 && t.recheck == maxRecheck {
+		// The kept bytes have waited about 1.6 s (minRecheck doubled up to
+		// maxRecheck) for anything new: the writer may be idle in the
+		// middle of a line, or stuck on a pipe whose buffers they fill (a
+		// pipe in packet mode takes one per write). Take them out of the
+		// pipe, as 0.76 would have read them; a kill now loses them.
+		t.consume(0)
+	}
+	var timeout *unix.Timespec
+	if !t.empty {
+		ts := unix.NsecToTimespec(int64(t.recheck))
+		timeout = &ts
+		t.recheck = min(2*t.recheck, maxRecheck)
+	}
+	if !waitReadable(t.ep, wake, timeout) {
+		return false
+	}
+	// Take the edge, so that the next wait sleeps until the next write.
+	var ev [1]unix.EpollEvent
+	unix.EpollWait(t.ep, ev[:], 0)
+	return true
+}
+
+func (t *teeInput) read(line bool) ([]byte, error) {
+	p, err := t.peek()
+	if err == nil && len(p) == 0 && t.hungUp() {
+		// No writer is left, so one more look sees all there will be.
+		if p, err = t.peek(); err == nil && len(p) == 0 {
+			err = io.EOF
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if i := bytes.IndexByte(p, '\n'); line && i >= 0 {
+		p = p[:i+1] // the rest stays in the pipe
+	}
+	t.unread += len(p)
+	return p, nil
+}
+
+// peek copies what the pipe holds into buf and returns the bytes after
+// those already read.
+func (t *teeInput) peek() ([]byte, error) {
+	want := min(t.unread+readSize, len(t.buf))
+	n64, err := unix.Tee(t.fd, t.copy[1], want, unix.SPLICE_F_NONBLOCK)
+	n := int(n64)
+	switch {
+	case err == unix.EINTR:
+		return nil, nil
+	case err == unix.EAGAIN: // nothing in the pipe, and a writer is there
+		n = 0
+	case err != nil:
+		return nil, err
+	}
+	// Only EAGAIN says the pipe is empty while a writer is there, so
+	// that its next write wakes the wait.
+	t.empty = err == unix.EAGAIN
+	for got := 0; got < n; {
+		m, err := unix.Read(t.copy[0], t.buf[got:n])
+		if err != nil && err != unix.EINTR {
+			return nil, err
+		}
+		got += max(m, 0)
+	}
+	// Only a look that finds nothing new may be followed by a wait: the
+	// edge of a write or of the last writer leaving that came before it
+	// may have been taken already.
+	t.more = n > t.unread
+	if !t.more {
+		return nil, nil
+	}
+	t.recheck = minRecheck
+	return t.buf[t.unread:n], nil
+}
+
+// hungUp reports whether the pipe has no writer left.
+func (t *teeInput) hungUp() bool {
+	fds := []unix.PollFd{{Fd: int32(t.fd), Events: unix.POLLIN}}
+	unix.Poll(fds, 0)
+	return fds[0].Revents&unix.POLLHUP != 0
+}
+
+func (t *teeInput) consume(held int) {
+	for t.unread > held {
+		n, err := unix.Splice(t.fd, nil, t.null, nil, t.unread-held, unix.SPLICE_F_NONBLOCK)
+		if n > 0 {
+			t.unread -= int(n)
+		} else if err != unix.EINTR {
+			return // the bytes are not there: another reader took them
+		}
+	}
+}
+
+func (t *teeInput) holdLimit() int { return t.limitBytes }
+
+func (t *teeInput) close() {
+	for _, fd := range []int{t.copy[0], t.copy[1], t.ep, t.null} {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+	}
+}
