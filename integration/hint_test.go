@@ -183,3 +183,39 @@ func TestHintNoProc(t *testing.T) {
 		t.Errorf("a start failure without /proc has a hint of its own; stderr:\n%s", out)
 	}
 }
+
+// TestHintSupervise: supervise alone gives the same hint once, again only
+// after the cause went away (a start succeeded) and came back; a second
+// supervise on the directory says who holds the lock.
+func TestHintSupervise(t *testing.T) {
+	parent := serviceTree(t, map[string]string{"run": "#!/bin/sh\necho >> started\nsleep 0.1\n"})
+	b := cmd{Dir: parent, MountProc: true}.startIsolated(t, "supervise", "sv")
+	line := "supervise: fatal: unable to start sv/run: access denied"
+	hint := "supervise: hint: sv/run is not executable: chmod +x sv/run"
+	awaitRepeated(t, b, line, hint)
+
+	run := filepath.Join(parent, "sv", "run")
+	must(t, os.Chmod(run, 0o755))
+	waitFor(t, patience, "./run to start", func() (bool, error) {
+		_, err := os.Stat(filepath.Join(parent, "sv", "started"))
+		return err == nil, err
+	})
+	must(t, os.Chmod(run, 0o644))
+	before := countLines(b.Stderr.String(), line)
+	waitFor(t, patience, "the hint again once the cause came back", func() (bool, error) {
+		return countLines(b.Stderr.String(), hint) == 2, nil
+	})
+	waitFor(t, patience, "two more failures", func() (bool, error) {
+		return countLines(b.Stderr.String(), line) >= before+3, nil
+	})
+	if n := countLines(b.Stderr.String(), hint); n != 2 {
+		t.Errorf("hint printed %d times, want twice; stderr:\n%s", n, b.Stderr.String())
+	}
+
+	r := cmd{Dir: parent}.run(t, "supervise", "sv")
+	want := "supervise: fatal: unable to acquire sv/supervise/lock: temporary failure\n" +
+		"supervise: hint: another supervisor (pid " // the pid is the namespace's supervise, seen from here
+	if r.Code != 111 || !strings.HasPrefix(r.Stderr, want) || !strings.HasSuffix(r.Stderr, ") holds sv/supervise/lock: sv is supervised there, not here\n") {
+		t.Errorf("second supervise: %v", r)
+	}
+}
