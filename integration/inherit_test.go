@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -41,13 +40,7 @@ func TestIgnoredSignalsPassThrough(t *testing.T) {
 			// The test's own parent may ignore more (the comparison
 			// above covers those); these five must be among them.
 			const trapped = 1<<(1-1) | 1<<(2-1) | 1<<(20-1) | 1<<(21-1) | 1<<(22-1)
-			var ign uint64
-			for _, line := range strings.Split(got.Stdout, "\n") {
-				if hex, ok := strings.CutPrefix(line, "SigIgn:\t"); ok {
-					ign, _ = strconv.ParseUint(hex, 16, 64)
-				}
-			}
-			if ign&trapped != trapped {
+			if sigIgnOf(got.Stdout)&trapped != trapped {
 				t.Errorf("HUP INT TSTP TTIN TTOU are not all ignored:\n%s", got.Stdout)
 			}
 		})
@@ -156,11 +149,7 @@ $SIG{HUP} = $SIG{TSTP} = "IGNORE"; exec @ARGV or die "exec: $!"`
 	// own parent ignores (signal 32, say) reaches ./run too, as it does
 	// under Debian's supervise (compared above).
 	const hupTstp = 1<<(1-1) | 1<<(20-1)
-	var ign uint64
-	if m := regexp.MustCompile(`SigIgn:\t([0-9a-f]+)`).FindStringSubmatch(seen["gotools"]); m != nil {
-		ign, _ = strconv.ParseUint(m[1], 16, 64)
-	}
-	if ign&hupTstp != hupTstp {
+	if sigIgnOf(seen["gotools"])&hupTstp != hupTstp {
 		t.Errorf("./run does not ignore HUP and TSTP:\n%s", seen["gotools"])
 	}
 }
