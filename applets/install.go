@@ -9,6 +9,9 @@ import (
 	"syscall"
 
 	"github.com/spf13/pflag"
+
+	"gotools/applets/message"
+	"gotools/supervisor"
 )
 
 // Install implements "gotools install [-f] DIR": one symlink per listed
@@ -36,6 +39,9 @@ func Install(p *Proc, args []string) error {
 		self, err = filepath.EvalSymlinks(self)
 	}
 	if err != nil {
+		if !supervisor.ProcMounted() {
+			err = &message.Error{Level: message.Fatal, Err: err, Hint: supervisor.ProcHint}
+		}
 		return p.Unable("find the gotools executable", err)
 	}
 	target := self

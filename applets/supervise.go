@@ -51,6 +51,9 @@ func runSupervise(p *Proc, args []string) error {
 		return p.Fail(ExitTemporary, err)
 	}
 	defer dir.Close()
+	if err := supervisor.ProcWarning(); err != nil {
+		p.Print(message.Warning, err)
+	}
 	svc, err := supervisor.Open(supervisor.Config{
 		Name:   name,
 		Dir:    dir,

@@ -174,6 +174,9 @@ func svscan(p *Proc, dir string, stopTimeout time.Duration, command *supervisor.
 		return p.Fail(ExitTemporary, err)
 	}
 	defer d.Close()
+	if err := supervisor.ProcWarning(); err != nil {
+		p.Print(message.Warning, err)
+	}
 	stdin := p.Files[0]
 	if command != nil {
 		// The command owns stdin (a terminal, say); the services get

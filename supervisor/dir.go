@@ -75,16 +75,18 @@ func makeSuperviseDir(dirfd int) error {
 // FIFO both ways: steps 5 and 6 of supervise's startup (docs/supervise.md),
 // in that order. The read-only open comes first so that a FIFO we may read
 // but not write fails with 0.76's "unable to write" message.
-func lockSupervise(dirfd int, name string) (*superviseFiles, error) {
+//
+// label is how a hint names the directory (Config.Label).
+func lockSupervise(dirfd int, name, label string) (*superviseFiles, error) {
 	const appendFlags = unix.O_WRONLY | unix.O_NONBLOCK | unix.O_APPEND | unix.O_CREAT | unix.O_CLOEXEC
 	lock, err := unix.Openat(dirfd, "supervise/lock", appendFlags, 0o600)
-	if err == nil {
-		if err = unix.Flock(lock, unix.LOCK_EX|unix.LOCK_NB); err != nil {
-			unix.Close(lock)
-		}
-	}
 	if err != nil {
 		return nil, fmt.Errorf("unable to acquire %s/supervise/lock: %w", name, err)
+	}
+	if err = unix.Flock(lock, unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		err = withLockHint(fmt.Errorf("unable to acquire %s/supervise/lock: %w", name, err), label, lock)
+		unix.Close(lock)
+		return nil, err
 	}
 	files := &superviseFiles{lock: lock, ok: -1}
 	unix.Mkfifoat(dirfd, "supervise/control", 0o600) // EEXIST is fine; other errors show at open

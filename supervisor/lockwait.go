@@ -38,7 +38,7 @@ func (s *Service) awaitLock() (bool, error) {
 			timer.Stop()
 			return false, nil
 		}
-		files, err := lockSupervise(s.dirfd, s.cfg.Name)
+		files, err := lockSupervise(s.dirfd, s.cfg.Name, s.cfg.label())
 		if err == nil {
 			s.m = newMachine(time.Now(), s.m.want, s.cfg.StopTimeout)
 			if err := s.begin(files); err != nil {

@@ -71,7 +71,7 @@ var (
 	exitCode3  = syscall.WaitStatus(3 << 8)
 	killedTERM = syscall.WaitStatus(syscall.SIGTERM)
 	exit125    = syscall.WaitStatus(125 << 8)
-	errNoExec  = startError("s/run", syscall.ENOEXEC)
+	errNoExec  = (&Service{cfg: Config{Name: "s"}}).startError("run", syscall.ENOEXEC)
 )
 
 func TestMachineSteps(t *testing.T) {

@@ -4,6 +4,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"gotools/applets/message"
 )
 
 // ScanInterval is the time between two full reads of the scan directory
@@ -66,6 +68,8 @@ type Scanner struct {
 	warn  func(error)
 	inbox *inbox      // from the services' goroutines: never blocks them
 	exits <-chan Exit // the foreground command's exit while it runs
+	// hinted are the hints report has printed (hintOnce).
+	hinted map[string]bool
 
 	rescan  chan struct{}
 	stop    chan syscall.Signal
@@ -99,10 +103,11 @@ type treeFS interface {
 // treeProcs runs what the tree supervises: the members' Services, the
 // foreground command, and signals to process groups and to the namespace.
 type treeProcs interface {
-	// start opens the member's Service and runs it; post receives its
+	// start opens the member's Service (name as 0.76's messages name it,
+	// label as hints do) and runs it; post receives its
 	// events (evRunExited, evStoppedForGood, evServiceEnded) and must
 	// never block.
-	start(k memberKey, name string, post func(treeEvent)) error
+	start(k memberKey, name, label string, post func(treeEvent)) error
 	shutdown(k memberKey)
 	leaveWhenDown(k memberKey)
 	startCommand() (pid int, exits <-chan Exit, err error)
@@ -252,7 +257,7 @@ func (s *Scanner) do(e treeEffect) {
 		logged, err := s.fs.pair(e.id, e.name)
 		s.handle(evPaired{e.id, logged, err, e.eager})
 	case effStart:
-		s.handle(evServiceStarted{e.key, s.procs.start(e.key, e.name, s.inbox.post)})
+		s.handle(evServiceStarted{e.key, s.procs.start(e.key, e.name, e.label, s.inbox.post)})
 	case effStartCommand:
 		pid, exits, err := s.procs.startCommand()
 		s.exits = exits
@@ -282,9 +287,40 @@ func (s *Scanner) do(e treeEffect) {
 }
 
 func (s *Scanner) report(err error) {
-	if s.warn != nil {
+	if err = s.hintOnce(err); err != nil && s.warn != nil {
 		s.warn(err)
 	}
+}
+
+// hintOnce is err without its hint if that hint was printed before, or
+// nil for a message that is a hint alone: a hint names its directory and
+// cause, and the tree's warnings (a supervise/lock held elsewhere, a
+// directory without ./run) come back at every scan; their hint is printed
+// once for svscan's life (docs/svscan.md).
+func (s *Scanner) hintOnce(err error) error {
+	m, ok := err.(*message.Error)
+	if !ok {
+		return err
+	}
+	hint := m.Hint
+	if m.Level == message.Hint {
+		hint = m.Err.Error()
+	}
+	switch {
+	case hint == "":
+		return err
+	case !s.hinted[hint]:
+		if s.hinted == nil {
+			s.hinted = make(map[string]bool)
+		}
+		s.hinted[hint] = true
+		return err
+	case m.Level == message.Hint:
+		return nil
+	}
+	c := *m
+	c.Hint = ""
+	return &c
 }
 
 // scan reads the whole scan directory (docs/svscan.md) and tells the tree

@@ -124,8 +124,9 @@ type (
 		eager bool
 	}
 	effStart struct { // open the member's Service and run it: evServiceStarted
-		key  memberKey
-		name string // how messages name it: NAME, or log
+		key   memberKey
+		name  string // how 0.76's messages name it: NAME, or log
+		label string // how hints name it: NAME, or NAME/log
 	}
 	effStartCommand    struct{} // start the foreground command: evCommandStarted
 	effSweep           struct{} // TERM and CONT to every other process of the namespace: evStragglers

@@ -93,7 +93,7 @@ func (f *fakeSystem) events() <-chan []inotifyEvent          { return nil }
 func (f *fakeSystem) watched(evs []inotifyEvent) []treeEvent { return nil }
 func (f *fakeSystem) close()                                 {}
 
-func (f *fakeSystem) start(k memberKey, name string, post func(treeEvent)) error {
+func (f *fakeSystem) start(k memberKey, name, label string, post func(treeEvent)) error {
 	f.record("start %s", f.label(k))
 	f.mu.Lock()
 	f.posts[k] = post

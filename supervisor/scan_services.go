@@ -17,7 +17,7 @@ import (
 // before: they read to end of input once their main service is down.
 const loggerStopTimeout = time.Second
 
-func (o *osTree) start(k memberKey, name string, post func(treeEvent)) error {
+func (o *osTree) start(k memberKey, name, label string, post func(treeEvent)) error {
 	sl, m := o.slots[k.id], o.member(k)
 	stdin, stdout, stopTimeout := o.cfg.Stdin, o.cfg.Stdout, o.cfg.StopTimeout
 	switch {
@@ -28,6 +28,7 @@ func (o *osTree) start(k memberKey, name string, post func(treeEvent)) error {
 	}
 	svc, err := Open(Config{
 		Name:        name,
+		Label:       label,
 		Dir:         m.dir,
 		Stdin:       stdin,
 		Stdout:      stdout,

@@ -56,7 +56,7 @@ func newOSTree(cfg ScanConfig) *osTree {
 	}
 	if err != nil {
 		if cfg.Warn != nil {
-			cfg.Warn(fmt.Errorf("unable to watch directory: %w", err))
+			cfg.Warn(fmt.Errorf("unable to watch directory %s: %w", cfg.Dir.Name(), err))
 		}
 		return o
 	}

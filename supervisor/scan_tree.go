@@ -232,6 +232,18 @@ func (t *tree) opened(ev evOpened) []treeEffect {
 	return t.seen(sl, ev.name, ev.eager)
 }
 
+// noRun is the hint a full scan gives for a directory without ./run
+// (0.76 prints nothing and tries again each scan; svscan starts it as soon
+// as ./run appears). The executor prints it once (Scanner.hintOnce).
+func noRun(sl *treeSlot, log bool) error {
+	name := sl.name
+	if log {
+		name += "/log"
+	}
+	return &message.Error{Program: "svscan", Level: message.Hint,
+		Err: fmt.Errorf("%s has no run file yet: it is supervised once %s/run exists", name, name)}
+}
+
 // superviseFatal is what 0.76 prints as a fatal error of a supervise
 // process: it could not take the directory, or could not start.
 func superviseFatal(err error) error { return message.Of("supervise", message.Fatal, err) }
@@ -273,12 +285,17 @@ func (t *tree) start(sl *treeSlot, log bool) treeEffect {
 	}
 	*m = treeMember{running: true, name: label}
 	t.running++
-	return effStart{memberKey{sl.id, log}, name}
+	return effStart{memberKey{sl.id, log}, name, label}
 }
 
 func (t *tree) runLooked(ev evRunLooked) []treeEffect {
 	sl := t.slots[ev.key.id]
-	if sl == nil || !ev.present {
+	switch {
+	case sl == nil:
+		return nil
+	case !ev.present && !ev.eager:
+		return []treeEffect{effWarn{noRun(sl, ev.key.log)}}
+	case !ev.present:
 		return nil
 	}
 	switch {

@@ -123,7 +123,7 @@ func TestTreeSteps(t *testing.T) {
 				sl := t.slots[idOf(1)]
 				sl.seen, sl.name, sl.main = true, "renamed", treeMember{running: true, name: "renamed"}
 			},
-			[]treeEffect{effStart{mainOf(1), "renamed"}}},
+			[]treeEffect{effStart{mainOf(1), "renamed", "renamed"}}},
 		{"entry: ended logger looks for its ./run", func() *tree {
 			return treeWith(withSlot(loggedSlot(1), func(sl *treeSlot) { sl.log.running = false }))
 		}, now, evEntry{name: "s1", id: idOf(1), dir: true},
@@ -143,19 +143,24 @@ func TestTreeSteps(t *testing.T) {
 			nil, []treeEffect{effWarn{superviseFatal(unix.EACCES)}}},
 
 		// ./run and pairing.
-		{"no ./run yet: wait", func() *tree { return treeWith(waitingSlot(1)) }, now, evRunLooked{mainOf(1), false, false}, nil, nil},
+		{"no ./run yet at a scan: wait, with a hint", func() *tree { return treeWith(waitingSlot(1)) }, now,
+			evRunLooked{mainOf(1), false, false}, nil, []treeEffect{effWarn{noRun(waitingSlot(1), false)}}},
+		{"no ./run yet from inotify: wait", func() *tree { return treeWith(waitingSlot(1)) }, now,
+			evRunLooked{mainOf(1), false, true}, nil, nil},
+		{"no log/run yet: the hint names the service", func() *tree { return treeWith(loggedSlot(1)) }, now,
+			evRunLooked{logOf(1), false, false}, nil, []treeEffect{effWarn{noRun(loggedSlot(1), true)}}},
 		{"./run there: pair", func() *tree { return treeWith(waitingSlot(1)) }, now, evRunLooked{mainOf(1), true, true},
 			nil, []treeEffect{effPair{idOf(1), "s1", true}}},
 		{"./run there, paired: start", func() *tree {
 			return treeWith(withSlot(plainSlot(1), func(sl *treeSlot) { sl.main.running = false }))
 		}, now, evRunLooked{mainOf(1), true, false},
 			func(t *tree) { t.running++; t.slots[idOf(1)].main.running = true },
-			[]treeEffect{effStart{mainOf(1), "s1"}}},
+			[]treeEffect{effStart{mainOf(1), "s1", "s1"}}},
 		{"logger's ./run there: start it", func() *tree {
 			return treeWith(withSlot(loggedSlot(1), func(sl *treeSlot) { sl.log.running = false }))
 		}, now, evRunLooked{logOf(1), true, false},
 			func(t *tree) { t.running++; t.slots[idOf(1)].log.running = true },
-			[]treeEffect{effStart{logOf(1), "log"}}},
+			[]treeEffect{effStart{logOf(1), "log", "s1/log"}}},
 		{"logger's ./run there, logger running: nothing", func() *tree { return treeWith(loggedSlot(1)) }, now,
 			evRunLooked{logOf(1), true, false}, nil, nil},
 		{"./run of a dropped slot", func() *tree { return treeWith() }, now, evRunLooked{mainOf(1), true, false}, nil, nil},
@@ -170,7 +175,7 @@ func TestTreeSteps(t *testing.T) {
 				sl := t.slots[idOf(1)]
 				sl.paired, sl.logged, sl.writer, sl.main = true, true, true, treeMember{running: true, name: "s1"}
 			},
-			[]treeEffect{effStart{mainOf(1), "s1"}, effLookRun{logOf(1), false}}},
+			[]treeEffect{effStart{mainOf(1), "s1", "s1"}, effLookRun{logOf(1), false}}},
 		{"paired without a logger: main", func() *tree { return treeWith(waitingSlot(1)) }, now,
 			evPaired{idOf(1), false, nil, true},
 			func(t *tree) {
@@ -178,7 +183,7 @@ func TestTreeSteps(t *testing.T) {
 				sl := t.slots[idOf(1)]
 				sl.paired, sl.main = true, treeMember{running: true, name: "s1"}
 			},
-			[]treeEffect{effStart{mainOf(1), "s1"}}},
+			[]treeEffect{effStart{mainOf(1), "s1", "s1"}}},
 		{"pairing failed: warning, tried again later", func() *tree { return treeWith(waitingSlot(1)) }, now,
 			evPaired{idOf(1), false, unix.EMFILE, false}, nil, []treeEffect{effWarn{unix.EMFILE}}},
 		{"pairing a dropped slot", func() *tree { return treeWith() }, now, evPaired{idOf(1), true, nil, false}, nil, nil},

@@ -18,6 +18,10 @@ type Config struct {
 	// Name is the directory as messages name it (0.76 prints the argument
 	// as given: "unable to start DIR/run").
 	Name string
+	// Label is how hints name the directory, where that is not Name:
+	// svscan's logger of NAME is "log" in 0.76's messages, NAME/log in
+	// hints.
+	Label string
 	// Dir is the service directory, held open (see OpenDir). The Service
 	// works on it alone, never on Name, and does not close it.
 	Dir *os.File
@@ -46,6 +50,14 @@ type Config struct {
 	// error for Open: Run tries again for a moment (lockwait.go) before it
 	// gives up with that error.
 	WaitLock bool
+}
+
+// label is how hints name the directory.
+func (c Config) label() string {
+	if c.Label == "" {
+		return c.Name
+	}
+	return c.Label
 }
 
 // EventKind says what happened to a service.
@@ -90,6 +102,10 @@ type Service struct {
 	ready   chan int
 	stop    chan struct{}
 	done    chan struct{}
+	// hinted is the hint last printed with a failed start: the same one
+	// is not printed again until a start has succeeded (the cause went
+	// away) or another cause came.
+	hinted string
 }
 
 // Open does supervise's start-up in cfg.Dir (startup steps 3–8 of
@@ -127,7 +143,7 @@ func Open(cfg Config) (*Service, error) {
 		done:   s.done,
 		warn:   s.warn,
 	}
-	files, err := lockSupervise(dirfd, cfg.Name)
+	files, err := lockSupervise(dirfd, cfg.Name, cfg.label())
 	if err != nil {
 		if cfg.WaitLock && errors.Is(err, unix.EWOULDBLOCK) {
 			s.lockErr = err
@@ -310,8 +326,9 @@ func (s *Service) handleEffect(e effect) event {
 		return evStartFailed{} // no ./finish: done at once
 	case release:
 		if err := s.sp.release(e.pid); err != nil {
-			return evExecFailed{e.pid, startError(s.cfg.Name+"/"+e.file, err)}
+			return evExecFailed{e.pid, s.startError(e.file, err)}
 		}
+		s.hinted = ""
 		return evReleased{e.pid}
 	case kill:
 		s.sp.signal(e.pid, e.sig)
@@ -335,15 +352,25 @@ func (s *Service) handleEffect(e effect) event {
 func (s *Service) startProg(prog, file string, args ...string) event {
 	pid, procStart, err := s.sp.start(prog, args...)
 	if err != nil {
-		return evStartFailed{startError(s.cfg.Name+"/"+file, err)}
+		return evStartFailed{s.startError(file, err)}
 	}
 	return evStarted{pid, procStart}
 }
 
-// startError is a failure to exec path (DIR/run or DIR/finish): fatal in
-// wording, though supervision goes on.
-func startError(path string, err error) error {
-	return &message.Error{Level: message.Fatal, Err: fmt.Errorf("unable to start %s: %w", path, err)}
+// startError is a failure to exec file (run or finish): fatal in
+// wording, though supervision goes on; with a hint if it has one that was
+// not the last printed.
+func (s *Service) startError(file string, err error) error {
+	hint := ""
+	if s.dirfd != 0 {
+		hint = startHint(s.dirfd, s.cfg.label(), file, err)
+	}
+	if hint == s.hinted {
+		hint = ""
+	} else {
+		s.hinted = hint
+	}
+	return &message.Error{Level: message.Fatal, Err: fmt.Errorf("unable to start %s/%s: %w", s.cfg.Name, file, err), Hint: hint}
 }
 
 func (s *Service) announce() { s.store(s.m.status(), s.m.extended()) }

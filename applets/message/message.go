@@ -18,9 +18,12 @@ const (
 	Warning              // NAME: warning: TEXT
 	Usage                // NAME: usage: TEXT
 	Bare                 // TEXT alone (Debian's supervise prints its readlink failure so)
+	// Hint is NAME: hint: TEXT alone, where 0.76 prints nothing but the
+	// cause is worth a word (svscan's directory without ./run).
+	Hint
 )
 
-func (l Level) String() string { return [...]string{"fatal", "warning", "usage", "bare"}[l] }
+func (l Level) String() string { return [...]string{"fatal", "warning", "usage", "bare", "hint"}[l] }
 
 // Error is an error with the way a daemontools program prints it.
 type Error struct {
