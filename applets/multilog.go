@@ -46,7 +46,7 @@ func runMultilog(p *Proc, args []string) error {
 	stdout := p.Stdout
 	if f := copyOfStdout(p.Files[1], script); f != nil {
 		defer f.Close()
-		stdout = quietPipe{f}
+		stdout = logger.QuietPipe{File: f}
 	}
 	l, err := logger.Open(logger.Config{
 		Script:          script,
@@ -89,7 +89,7 @@ func runMultilog(p *Proc, args []string) error {
 // script has no action 1 or the duplicate cannot be made. The Go runtime
 // kills a program with SIGPIPE when a write to descriptor 1 or 2 finds a
 // closed pipe, but on any other descriptor the write only fails: so,
-// written through quietPipe, a reader of stdout that goes away costs the
+// written through logger.QuietPipe, a reader of stdout that goes away costs the
 // copies (the logger drops stdout's write errors) instead of multilog and
 // its log directories. e and the warnings keep descriptor 2, where a
 // closed pipe kills multilog as it kills 0.76.

@@ -19,7 +19,9 @@ import (
 // ProcHint is what to do when /proc is not mounted: every start needs
 // /proc/self/exe (barrier.go) and /proc/self/fd (spawn.go), so without it
 // starts fail with "file does not exist" about files that exist.
-const ProcHint = "/proc is not mounted: mount it with mount -t proc proc /proc"
+const ProcHint = "/proc is not mounted: " + mountProc
+
+const mountProc = "mount it with mount -t proc proc /proc"
 
 // ProcMounted reports whether /proc is there to start programs with.
 func ProcMounted() bool {
@@ -36,7 +38,7 @@ func ProcWarning() error {
 	}
 	return &message.Error{Level: message.Warning,
 		Err:  errors.New("/proc is not mounted: no service can be started"),
-		Hint: "mount it with mount -t proc proc /proc"}
+		Hint: mountProc}
 }
 
 // headLimit is how much of a program's start startHint reads: enough for

@@ -1,4 +1,4 @@
-package applets
+package logger
 
 import (
 	"errors"
@@ -10,15 +10,16 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// quietPipe writes to a file with SIGPIPE blocked on the writing thread,
+// QuietPipe writes to a file with SIGPIPE blocked on the writing thread,
 // so that a write to a pipe nobody reads any more fails with EPIPE instead
 // of killing the program. multilog needs it for action 1 because SIGPIPE is
-// at its default action there (System.DefaultSignals), so that a SIGPIPE
-// sent with kill still kills multilog as it kills 0.76's: that signal is
+// at its default action there (the applet resets it with
+// privdrop.DefaultSignals), so that a SIGPIPE sent with kill still kills
+// multilog as it kills 0.76's: that signal is
 // sent to the process, and the kernel hands it to a thread that does not
 // block it, while the SIGPIPE of a failed write is the writing thread's
 // own (docs/multilog.md).
-type quietPipe struct{ f *os.File }
+type QuietPipe struct{ File *os.File }
 
 // kernelSigsetSize is the size of the kernel's sigset_t, 64 signals.
 const kernelSigsetSize = 8
@@ -27,7 +28,7 @@ const kernelSigsetSize = 8
 // that a write failing with EPIPE left pending there (unblocked, it would
 // kill), and restores the thread's mask. The goroutine stays on the thread
 // meanwhile, also while it waits for a non-blocking pipe to take more.
-func (q quietPipe) Write(b []byte) (int, error) {
+func (q QuietPipe) Write(b []byte) (int, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	var pipe, old unix.Sigset_t
@@ -35,7 +36,7 @@ func (q quietPipe) Write(b []byte) (int, error) {
 	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &pipe, &old); err != nil {
 		return 0, err
 	}
-	n, err := q.f.Write(b)
+	n, err := q.File.Write(b)
 	if errors.Is(err, syscall.EPIPE) {
 		var now unix.Timespec
 		unix.RawSyscall6(unix.SYS_RT_SIGTIMEDWAIT, uintptr(unsafe.Pointer(&pipe)), 0,

@@ -1,4 +1,4 @@
-package applets
+package logger
 
 import (
 	"errors"
@@ -10,7 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TestQuietPipeSurvivesClosedReader writes through quietPipe to a pipe whose
+// TestQuietPipeSurvivesClosedReader writes through QuietPipe to a pipe whose
 // reader is gone with SIGPIPE at its default action, as in multilog: the
 // write must fail with EPIPE, and the test process must live on, also once
 // the thread's mask is restored (a SIGPIPE left pending would kill it
@@ -30,7 +30,7 @@ func TestQuietPipeSurvivesClosedReader(t *testing.T) {
 	defer w.Close()
 	r.Close()
 	for i := range 3 {
-		if n, err := (quietPipe{w}).Write([]byte("line\n")); n != 0 || !errors.Is(err, syscall.EPIPE) {
+		if n, err := (QuietPipe{w}).Write([]byte("line\n")); n != 0 || !errors.Is(err, syscall.EPIPE) {
 			t.Errorf("write %d: %d bytes, error %v; want 0 bytes, EPIPE", i, n, err)
 		}
 	}
