@@ -107,6 +107,12 @@ func TestAdoptedSpawner(t *testing.T) {
 		syscall.Kill(pid, syscall.SIGKILL)
 		t.Skipf("no pidfd: %v", err)
 	}
+	gone := false // reaped: its pid may be another process's now
+	t.Cleanup(func() {
+		if !gone {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
 	own := &fakeSpawner{t0: time.Now()}
 	a := &adoptedSpawner{spawner: own, pid: pid, pidfd: os.NewFile(uintptr(fd), "pidfd")}
 	exits, done := make(chan Exit, 1), make(chan struct{})
@@ -115,7 +121,9 @@ func TestAdoptedSpawner(t *testing.T) {
 
 	a.signal(pid+1, syscall.SIGCONT) // not the adopted one: the own spawner's
 	a.signal(pid, syscall.SIGTERM)
-	if ex := waitExit(t, reaped); ex.Status.Signal() != syscall.SIGTERM {
+	ex := waitExit(t, reaped)
+	gone = true
+	if ex.Status.Signal() != syscall.SIGTERM {
 		t.Errorf("sleep ended with %#x, want killed by TERM", ex.Status)
 	}
 	if ex := waitExit(t, exits); ex.Pid != pid {
