@@ -10,6 +10,7 @@ import (
 
 	"gotools/applets/message"
 	"gotools/logger"
+	"gotools/supervisor"
 )
 
 // multilog script...
@@ -30,7 +31,9 @@ import (
 // last piece written may be logged twice; docs/multilog.md).
 //
 // The work is done by package logger; this wrapper forces umask 022, maps
-// the signals to method calls and prints the logger's warnings.
+// the signals to method calls and prints the logger's warnings. Started
+// by a gotools svscan as a NAME/log/run, it hands itself over to svscan
+// first, which then runs the logger in its own process.
 func runMultilog(p *Proc, args []string) error {
 	unix.Umask(0o022)
 	// Killed by USR1, QUIT, PIPE, XFSZ, ... as 0.76's multilog is. ALRM
@@ -42,6 +45,11 @@ func runMultilog(p *Proc, args []string) error {
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGALRM)
 	defer signal.Stop(sigs)
 
+	// Under a gotools svscan, svscan runs the logger from here on
+	// (docs/design.md, "Hosted loggers"), unless it refuses.
+	if p.Files[0] != nil && supervisor.HandOver(args, p.Env) {
+		return nil
+	}
 	script := logger.ParseScript(args)
 	stdout := p.Stdout
 	if f := copyOfStdout(p.Files[1], script); f != nil {

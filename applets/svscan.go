@@ -197,6 +197,7 @@ func svscan(p *Proc, dir string, stopTimeout time.Duration, command *supervisor.
 		StopTimeout: stopTimeout,
 		Command:     command,
 		Init:        os.Getpid() == 1,
+		Hosting:     true,
 	})
 	go func() {
 		for sig := range sigs {

@@ -224,6 +224,29 @@ func waitNewPid(t *testing.T, dir, sv string, old int) int {
 	return pid
 }
 
+// waitNewRun waits until sv is up with a ./run other than old, and
+// returns which: "PID/RESTARTS" from supervise/xstatus. A hosted logger
+// keeps the pid of the tree's descriptor holder across restarts
+// (docs/design.md), so the restart count tells its runs apart.
+func waitNewRun(t *testing.T, dir, sv, old string) string {
+	t.Helper()
+	var run string
+	waitFor(t, patience, fmt.Sprintf("%s up, run not %q", sv, old), func() (bool, error) {
+		b, err := os.ReadFile(filepath.Join(dir, sv, "supervise", "xstatus"))
+		if err != nil {
+			return false, err
+		}
+		x := map[string]string{}
+		for _, line := range strings.Split(string(b), "\n") {
+			k, v, _ := strings.Cut(line, "=")
+			x[k] = v
+		}
+		run = x["pid"] + "/" + x["restarts"]
+		return x["state"] == "up" && run != old, fmt.Errorf("xstatus: %q", b)
+	})
+	return run
+}
+
 func waitLine(t *testing.T, dir, sv, want string) {
 	t.Helper()
 	waitFor(t, patience, fmt.Sprintf("svstat %s: %q", sv, want), func() (bool, error) {
@@ -643,14 +666,19 @@ while (1) { syswrite(STDOUT, "$$ " . ($n + 1) . "\n") and $n++ }
 		{"Debian TERM", "/usr/bin/multilog", 0, "-t"},
 		// One 1 KiB read per kill, of lines at least 4 bytes long.
 		{"Debian KILL", "/usr/bin/multilog", 20 * 1024 / 4, "-k"},
-		{"gotools TERM", "multilog", 0, "-t"},
-		{"gotools KILL", "multilog", 0, "-k"},
+		{"gotools process TERM", "multilog", 0, "-t"},
+		{"gotools process KILL", "multilog", 0, "-k"},
+		{"gotools hosted TERM", "multilog", 0, "-t"},
+		{"gotools hosted KILL", "multilog", 0, "-k"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			base := t.TempDir()
 			dir := filepath.Join(base, "s")
 			sv := writeService(t, dir, "w", writer, "#!/bin/sh\nexec "+tc.multilog+" t s16777215 n100 ./main\n")
+			if !strings.Contains(tc.name, "hosted") {
+				must(t, os.WriteFile(filepath.Join(sv, "log", "no-hosting"), nil, 0o644))
+			}
 			startScan(t, cmd{}, base, "s", true)
 			// waitWriter waits until svstat shows a writer other than old
 			// and that writer has its TERM handler.
@@ -663,12 +691,12 @@ while (1) { syswrite(STDOUT, "$$ " . ($n + 1) . "\n") and $n++ }
 				return pid
 			}
 			pid := waitWriter(0)
-			logPid := waitUp(t, dir, "w/log")
+			logRun := waitNewRun(t, dir, "w/log", "")
 			current := filepath.Join(sv, "log", "main", "current")
 			for i := range 20 {
 				before := inode(current)
 				(cmd{Dir: dir}).run(t, "svc", tc.logSignal, "w/log")
-				logPid = waitNewPid(t, dir, "w/log", logPid)
+				logRun = waitNewRun(t, dir, "w/log", logRun)
 				if tc.logSignal == "-k" {
 					// Each kill is to hit a multilog that is logging,
 					// not one still recovering its directory: kill again

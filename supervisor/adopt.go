@@ -54,7 +54,7 @@ func adoptable(x Extended, now observed) bool {
 	switch {
 	case x.State != phaseUp.String() && x.State != phaseFinishing.String():
 		return false
-	case x.Pid <= 0 || x.PidStart == 0:
+	case x.Pid <= 0 || x.PidStart == 0 || x.Hosted:
 		return false
 	case x.BootID == "" || x.BootID != now.boot:
 		return false

@@ -73,6 +73,12 @@ type (
 		err error
 	}
 	evReady    struct{ pid int } // ./run wrote a newline to its notification fd
+	// evHosted: the ./run orig handed its logger over (hosted.go); from
+	// now on the logger is pid, the tree's holder, to the status.
+	evHosted struct {
+		orig, pid int
+		procStart uint64
+	}
 	evWake     struct{}          // start-up, or the deadline passed
 	evShutdown struct{}          // stop for shutdown: dx, then SIGKILL at the stop deadline
 )
@@ -84,6 +90,7 @@ func (evStartFailed) isEvent() {}
 func (evReleased) isEvent()    {}
 func (evExecFailed) isEvent()  {}
 func (evReady) isEvent()       {}
+func (evHosted) isEvent()      {}
 func (evWake) isEvent()        {}
 func (evShutdown) isEvent()    {}
 
@@ -147,6 +154,7 @@ type machine struct {
 
 	pid       int    // ./run while up, ./finish while finishing, else 0
 	procStart uint64 // start time of pid in clock ticks since boot
+	hosted    bool   // ./run is a logger hosted in this process (pid: the holder)
 	changed   time.Time
 	lastTry   time.Time // last attempt to start ./run
 	finishBy  time.Time // SIGKILL for ./finish; zero when not armed
@@ -191,6 +199,11 @@ func (m *machine) step(now time.Time, ev event) []effect {
 		if m.phase == phaseUp && ev.pid == m.pid && !m.ready {
 			m.ready, m.readySince = true, now
 			effs = []effect{announce{}, notify{Event{Kind: Ready, Pid: m.pid}}}
+		}
+	case evHosted:
+		if m.phase == phaseUp && ev.orig == m.pid && !m.hosted {
+			m.pid, m.procStart, m.hosted = ev.pid, ev.procStart, true
+			effs = []effect{announce{}}
 		}
 	case evWake:
 		effs = m.wake(now)
@@ -263,7 +276,7 @@ func (m *machine) reaped(now time.Time, ex Exit) []effect {
 	}
 	switch m.phase {
 	case phaseUp:
-		m.phase, m.pid, m.procStart, m.changed = phaseFinishing, 0, 0, now
+		m.phase, m.pid, m.procStart, m.changed, m.hosted = phaseFinishing, 0, 0, now, false
 		m.lastExit, m.exited = ex.Status, true
 		m.ready, m.paused, m.killBy = false, false, time.Time{}
 		code, sig := finishArgs(ex.Status)
@@ -305,7 +318,7 @@ func (m *machine) started(now time.Time, ev evStarted) []effect {
 		// and uncounted if the exec fails (restarting stays set until
 		// the release).
 		m.phase, m.pid, m.procStart, m.changed = phaseUp, ev.pid, ev.procStart, now
-		m.paused, m.ready = false, false
+		m.paused, m.ready, m.hosted = false, false, false
 		if m.restarting {
 			m.restarts++
 		}

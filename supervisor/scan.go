@@ -36,6 +36,9 @@ type ScanConfig struct {
 	// COMMAND` (scan_command.go): started after the first scan, and the
 	// tree is shut down when it exits.
 	Command *Command
+	// Hosting lets the loggers' multilogs hand themselves over to this
+	// process (hosted.go), unless their directory has a no-hosting file.
+	Hosting bool
 	// Init says that svscan is PID 1 of its PID namespace: at the end of
 	// a shutdown, the processes still left in the namespace get TERM
 	// (scan_tree.go, settle).

@@ -20,9 +20,10 @@ const loggerStopTimeout = time.Second
 func (o *osTree) start(k memberKey, name, label string, post func(treeEvent)) error {
 	sl, m := o.slots[k.id], o.member(k)
 	stdin, stdout, stopTimeout := o.cfg.Stdin, o.cfg.Stdout, o.cfg.StopTimeout
+	var host *LoggerHost
 	switch {
 	case k.log:
-		stdin, stopTimeout = sl.pipeR, loggerStopTimeout
+		stdin, stopTimeout, host = sl.pipeR, loggerStopTimeout, o.host
 	case sl.log != nil:
 		stdout = sl.pipeW
 	}
@@ -39,6 +40,7 @@ func (o *osTree) start(k memberKey, name, label string, post func(treeEvent)) er
 		StopTimeout: stopTimeout,
 		Adopt:       true,
 		WaitLock:    true,
+		Host:        host,
 		Observe:     observer(k, int(m.dir.Fd()), post),
 	})
 	if err != nil {

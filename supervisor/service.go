@@ -46,6 +46,9 @@ type Config struct {
 	// left running (recorded in supervise/xstatus, see adopt.go) instead
 	// of starting a second one.
 	Adopt bool
+	// Host, if set, may take over this service's ./run when it turns out
+	// to be gotools' multilog (hosted.go): svscan sets it for loggers.
+	Host *LoggerHost
 	// WaitLock, if set, makes a supervise/lock held by someone else no
 	// error for Open: Run tries again for a moment (lockwait.go) before it
 	// gives up with that error.
@@ -102,6 +105,10 @@ type Service struct {
 	ready   chan int
 	stop    chan struct{}
 	done    chan struct{}
+	// handovers brings the requests of this service's ./run to hand its
+	// logger over; hosted is the logger taken, until its end is handled.
+	handovers chan *handover
+	hosted    *hostedLogger
 	// hinted is the hint last printed with a failed start: the same one
 	// is not printed again until a start has succeeded (the cause went
 	// away) or another cause came.
@@ -184,6 +191,8 @@ func newService(cfg Config, m *machine) *Service {
 		ready:   make(chan int),
 		stop:    make(chan struct{}, 1),
 		done:    make(chan struct{}),
+
+		handovers: make(chan *handover),
 	}
 }
 
@@ -236,13 +245,15 @@ func (s *Service) Run() error {
 		// Exits first: a kill must never go to a pid already reaped.
 		select {
 		case ex := <-s.exits:
-			s.handle(evExit{ex})
+			s.reaped(ex)
 			continue
 		default:
 		}
 		select {
 		case ex := <-s.exits:
-			s.handle(evExit{ex})
+			s.reaped(ex)
+		case req := <-s.handovers:
+			s.takeHandover(req)
 		case cmds := <-s.control:
 			for _, c := range cmds {
 				if s.m.done {
@@ -331,7 +342,11 @@ func (s *Service) handleEffect(e effect) event {
 		s.hinted = ""
 		return evReleased{e.pid}
 	case kill:
-		s.sp.signal(e.pid, e.sig)
+		if s.hosted != nil && e.pid == s.hosted.pid {
+			s.hosted.signal(e.sig) // never to the pid shown: it is the holder's
+		} else {
+			s.sp.signal(e.pid, e.sig)
+		}
 	case announce:
 		s.announce()
 	case warn:
@@ -354,7 +369,73 @@ func (s *Service) startProg(prog, file string, args ...string) event {
 	if err != nil {
 		return evStartFailed{s.startError(file, err)}
 	}
+	if s.cfg.Host != nil && prog == runProg {
+		s.cfg.Host.register(pid, s)
+	}
 	return evStarted{pid, procStart}
+}
+
+// reaped handles the exit of a child, or the end of the hosted logger.
+func (s *Service) reaped(ex Exit) {
+	if s.cfg.Host != nil {
+		s.cfg.Host.unregister(ex.Pid)
+	}
+	if s.hosted != nil && ex.Pid == s.hosted.pid {
+		s.hosted = nil
+	}
+	s.handle(evExit{ex})
+}
+
+// offer passes a handover request to the Run loop and returns its answer;
+// false once the Service has ended.
+func (s *Service) offer(req *handover) bool {
+	select {
+	case s.handovers <- req:
+		return <-req.reply
+	case <-s.done:
+		return false
+	}
+}
+
+// takeHandover takes the logger of req if req comes from the ./run that
+// runs now, no logger is hosted already, the directory does not opt out
+// (no-hosting), the logger reads this service's own stdin, and this
+// process can act as its account. The logger then runs here, and the
+// status names the pid of the tree's holder (docs/design.md).
+func (s *Service) takeHandover(req *handover) {
+	ok := s.m.phase == phaseUp && s.m.pid == req.pid && !s.m.hosted && s.hosted == nil &&
+		!s.exists(noHostingFile) && sameFile(req.files[0], s.cfg.Stdin)
+	var h *hostedLogger
+	if ok {
+		pid, procStart := s.cfg.Host.shown()
+		var err error
+		if h, err = newHostedLogger(req, pid, s.cfg.Reaper); err != nil || pid == 0 {
+			ok = false
+		} else {
+			s.hosted = h
+			go func() { s.exits <- Exit{Pid: h.pid, Status: h.run()} }()
+			s.handle(evHosted{orig: req.pid, pid: pid, procStart: procStart})
+		}
+	}
+	req.reply <- ok
+}
+
+// noHostingFile in a logger's directory keeps its multilog a process.
+const noHostingFile = "no-hosting"
+
+func (s *Service) exists(name string) bool {
+	var st unix.Stat_t
+	return s.dirfd != 0 && unix.Fstatat(s.dirfd, name, &st, 0) == nil
+}
+
+// sameFile reports whether a and b are the same file (a pipe: the same
+// pipe).
+func sameFile(a, b *os.File) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	var sa, sb unix.Stat_t
+	return unix.Fstat(int(a.Fd()), &sa) == nil && unix.Fstat(int(b.Fd()), &sb) == nil && sa.Dev == sb.Dev && sa.Ino == sb.Ino
 }
 
 // startError is a failure to exec file (run or finish): fatal in

@@ -47,6 +47,10 @@ type Extended struct {
 	// of this one (adopt.go). Zero and empty in records of older gotools.
 	DirDev, DirIno uint64
 	BootID         string
+	// Hosted: ./run is a logger that runs inside the supervising process
+	// (a hosted multilog); Pid is then the tree's descriptor holder, not
+	// the logger, and nothing is to be adopted.
+	Hosted bool
 }
 
 // MarshalText renders the record as key=value lines.
@@ -69,6 +73,7 @@ func (x Extended) MarshalText() ([]byte, error) {
 	add("dirdev", strconv.FormatUint(x.DirDev, 10))
 	add("dirino", strconv.FormatUint(x.DirIno, 10))
 	add("bootid", x.BootID)
+	num("hosted", boolInt(x.Hosted))
 	return b, nil
 }
 
@@ -131,6 +136,8 @@ func (x *Extended) set(k, v string) error {
 		x.DirIno, err = strconv.ParseUint(v, 10, 64)
 	case "bootid":
 		x.BootID = v
+	case "hosted":
+		x.Hosted, err = parseFlag(v)
 	}
 	return err
 }
@@ -172,7 +179,7 @@ func (m *machine) extended() Extended {
 		x.State, x.Pid, x.PidStart = m.phase.String(), m.pid, m.procStart
 	}
 	if m.phase == phaseUp {
-		x.Paused, x.Ready = m.paused, m.ready
+		x.Paused, x.Ready, x.Hosted = m.paused, m.ready, m.hosted
 		if m.ready {
 			x.ReadySince = tai64.FromTime(m.readySince)
 		}

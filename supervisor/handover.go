@@ -1,0 +1,124 @@
+package supervisor
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// The handover of a multilog to the svscan that runs it (docs/design.md,
+// "Hosted loggers"). A multilog that starts as a direct child of a
+// gotools svscan connects to the svscan's socket and sends one message:
+// its arguments and environment, with its descriptors 0, 1, 2 and its
+// working directory attached. svscan answers with one byte: 'y' (it now
+// runs this logger; the process exits 0 and is forgotten) or anything
+// else, including nothing (the process runs the logger itself, as
+// always). Who the process is (its pid, user, groups, limits) svscan
+// learns from the kernel, never from the message.
+
+// hostAddress is the abstract unix socket on which svscan pid takes
+// handovers. Abstract: nothing on disk to clean up, and gone with the
+// process. Anyone may connect; svscan checks who did. Abstract names are
+// shared by every process of a network namespace, which may hold several
+// PID namespaces (containers on the host's network, each with an svscan
+// as PID 1): the name says whose pid it is by the PID namespace's inode,
+// which the svscan and its children share.
+func hostAddress(pid int) string {
+	ns, err := os.Readlink("/proc/self/ns/pid") // pid:[INODE]
+	if err != nil {
+		ns = "?"
+	}
+	return "@gotools-svscan/" + ns + "/" + strconv.Itoa(pid)
+}
+
+// handoverMagic starts every request: a version, so that a binary of
+// another gotools version is refused rather than misread.
+const handoverMagic = "gotools-multilog-handover-1"
+
+// maxHandover bounds a request: the arguments and environment of one
+// multilog.
+const maxHandover = 256 << 10
+
+// handoverFiles is how many descriptors a request carries: 0, 1, 2 and
+// the working directory.
+const handoverFiles = 4
+
+// encodeHandover is a request: the magic, the number of arguments, the
+// arguments, then the environment, each ended by a NUL.
+func encodeHandover(args, env []string) []byte {
+	b := append([]byte(handoverMagic), 0)
+	b = append(strconv.AppendInt(b, int64(len(args)), 10), 0)
+	for _, s := range append(args[:len(args):len(args)], env...) {
+		b = append(append(b, s...), 0)
+	}
+	return b
+}
+
+var errBadHandover = errors.New("malformed handover")
+
+// decodeHandover reads a request of encodeHandover.
+func decodeHandover(b []byte) (args, env []string, err error) {
+	if len(b) == 0 || b[len(b)-1] != 0 {
+		return nil, nil, errBadHandover
+	}
+	fields := bytes.Split(b[:len(b)-1], []byte{0})
+	if len(fields) < 2 || string(fields[0]) != handoverMagic {
+		return nil, nil, errBadHandover
+	}
+	n, err := strconv.Atoi(string(fields[1]))
+	if err != nil || n < 0 || n > len(fields)-2 {
+		return nil, nil, errBadHandover
+	}
+	for _, f := range fields[2 : 2+n] {
+		args = append(args, string(f))
+	}
+	for _, f := range fields[2+n:] {
+		env = append(env, string(f))
+	}
+	return args, env, nil
+}
+
+// HandOver offers this process's multilog (args, env) to the gotools
+// svscan whose child it is. True means svscan runs it from now on and
+// this process is to exit 0 at once; false (no such svscan, a refusal,
+// any failure) means the process runs the logger itself.
+func HandOver(args, env []string) bool {
+	ppid := unix.Getppid()
+	msg := encodeHandover(args, env)
+	if ppid <= 1 || len(msg) > maxHandover {
+		return false
+	}
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	addr := hostAddress(ppid)
+	if unix.Connect(fd, &unix.SockaddrUnix{Name: addr}) != nil {
+		return false
+	}
+	// The socket must be our parent's own: a name in the abstract
+	// namespace can be taken by anyone.
+	if cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED); err != nil || int(cred.Pid) != ppid {
+		return false
+	}
+	cwd, err := unix.Open(".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false // multilog itself says why
+	}
+	defer unix.Close(cwd)
+	if unix.Sendmsg(fd, msg, unix.UnixRights(0, 1, 2, cwd), nil, 0) != nil {
+		return false
+	}
+	var reply [1]byte
+	for {
+		n, err := unix.Read(fd, reply[:])
+		if err == unix.EINTR {
+			continue
+		}
+		return n == 1 && reply[0] == 'y'
+	}
+}

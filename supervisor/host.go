@@ -1,0 +1,155 @@
+package supervisor
+
+import (
+	"net"
+	"os"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// LoggerHost takes the handovers of one svscan's loggers (handover.go):
+// it listens on the svscan's socket, learns from the kernel which process
+// connected, and passes the request to the Service that runs that
+// process as its ./run, which alone decides (Service.takeHandover).
+type LoggerHost struct {
+	ln     *net.UnixListener
+	reaper *Reaper
+	// shown is the process svstat names for a hosted logger: the tree's
+	// descriptor holder (docs/design.md, "Hosted loggers"); 0 while there
+	// is none, and then nothing is taken.
+	shown func() (pid int, procStart uint64)
+
+	mu    sync.Mutex
+	byPid map[int]*Service // loggers' ./run processes that may hand over
+}
+
+// handover is one request, on its way to a Service.
+type handover struct {
+	pid, uid, gid int
+	args, env     []string
+	files         []*os.File // 0, 1, 2 and the working directory
+	reply         chan bool
+}
+
+// newLoggerHost listens on this process's handover address.
+func newLoggerHost(r *Reaper, shown func() (int, uint64)) (*LoggerHost, error) {
+	ln, err := net.ListenUnix("unixpacket", &net.UnixAddr{Name: hostAddress(os.Getpid()), Net: "unixpacket"})
+	if err != nil {
+		return nil, err
+	}
+	h := &LoggerHost{ln: ln, reaper: r, shown: shown, byPid: make(map[int]*Service)}
+	go h.serve()
+	return h, nil
+}
+
+// close stops taking handovers; hosted loggers go on.
+func (h *LoggerHost) close() { h.ln.Close() }
+
+func (h *LoggerHost) serve() {
+	for {
+		c, err := h.ln.AcceptUnix()
+		if err != nil {
+			return // closed
+		}
+		go h.take(c)
+	}
+}
+
+// register makes pid, a logger's ./run just started by s, one that may
+// hand over; unregister forgets it once it has exited.
+func (h *LoggerHost) register(pid int, s *Service) {
+	h.mu.Lock()
+	h.byPid[pid] = s
+	h.mu.Unlock()
+}
+
+func (h *LoggerHost) unregister(pid int) {
+	h.mu.Lock()
+	delete(h.byPid, pid)
+	h.mu.Unlock()
+}
+
+// take answers one connection: 'y' if a Service took the logger, else 'n'.
+func (h *LoggerHost) take(c *net.UnixConn) {
+	defer c.Close()
+	req, err := readHandover(c)
+	ok := false
+	if err == nil {
+		h.mu.Lock()
+		s := h.byPid[req.pid]
+		h.mu.Unlock()
+		ok = s != nil && s.offer(req)
+		if !ok {
+			closeFiles(req.files)
+		}
+	}
+	answer := byte('n')
+	if ok {
+		answer = 'y'
+	}
+	c.Write([]byte{answer})
+}
+
+// readHandover reads a request and who sent it, as the kernel says.
+func readHandover(c *net.UnixConn) (*handover, error) {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	var cred *unix.Ucred
+	var credErr error
+	rc.Control(func(fd uintptr) { cred, credErr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED) })
+	if credErr != nil {
+		return nil, credErr
+	}
+	buf := make([]byte, maxHandover)
+	oob := make([]byte, unix.CmsgSpace(handoverFiles*4))
+	n, oobn, flags, _, err := c.ReadMsgUnix(buf, oob)
+	if err != nil {
+		return nil, err
+	}
+	files, err := receivedFiles(oob[:oobn])
+	if err != nil {
+		return nil, err
+	}
+	if flags&(unix.MSG_CTRUNC|unix.MSG_TRUNC) != 0 || len(files) != handoverFiles {
+		closeFiles(files)
+		return nil, errBadHandover
+	}
+	args, env, err := decodeHandover(buf[:n])
+	if err != nil {
+		closeFiles(files)
+		return nil, err
+	}
+	return &handover{pid: int(cred.Pid), uid: int(cred.Uid), gid: int(cred.Gid), args: args, env: env, files: files, reply: make(chan bool, 1)}, nil
+}
+
+// receivedFiles are the descriptors of SCM_RIGHTS messages. Package net
+// receives them close-on-exec already on Linux; set again for any other.
+func receivedFiles(oob []byte) ([]*os.File, error) {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil {
+		return nil, err
+	}
+	var files []*os.File
+	for _, m := range msgs {
+		fds, err := unix.ParseUnixRights(&m)
+		if err != nil {
+			continue
+		}
+		for _, fd := range fds {
+			unix.CloseOnExec(fd)
+			files = append(files, os.NewFile(uintptr(fd), "handed over"))
+		}
+	}
+	return files, nil
+}
+
+func closeFiles(files []*os.File) {
+	for _, f := range files {
+		if f != nil {
+			f.Close()
+		}
+	}
+}

@@ -1,0 +1,255 @@
+package supervisor
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"gotools/applets/message"
+	"gotools/logger"
+	"gotools/privdrop"
+)
+
+// A hosted logger is a multilog that handed itself over (handover.go) and
+// runs as goroutines of this process (docs/design.md, "Hosted loggers").
+// To its Service it is a process: signals reach it through signal, as
+// they would reach a multilog process, and its end arrives on the
+// Service's exit channel as an Exit with the pid svstat shows.
+type hostedLogger struct {
+	pid    int // what the Service's status names (the holder's pid)
+	files  []*os.File
+	args   []string
+	env    []string
+	as     privdrop.FSSwitch
+	limits []rlimit
+	cred   *syscall.Credential // the account's, for processors; nil if ours
+	reaper *Reaper
+
+	mu      sync.Mutex
+	l       *logger.Logger // nil until opened
+	pending []syscall.Signal
+	killed  syscall.Signal // the signal that ended it, if any
+}
+
+// rlimit is one resource limit of the process that handed over, given to
+// its processors.
+type rlimit struct {
+	resource int
+	lim      unix.Rlimit
+}
+
+// processorLimits are the limits a hosted logger's processors get from the
+// process that handed over. RLIMIT_NOFILE is not among them: the Go
+// runtime of that process had raised its soft limit, and what it was
+// before cannot be read (docs/design.md).
+var processorLimits = []int{
+	unix.RLIMIT_CPU, unix.RLIMIT_FSIZE, unix.RLIMIT_DATA, unix.RLIMIT_STACK, unix.RLIMIT_CORE,
+	unix.RLIMIT_RSS, unix.RLIMIT_NPROC, unix.RLIMIT_MEMLOCK, unix.RLIMIT_AS, unix.RLIMIT_LOCKS,
+	unix.RLIMIT_SIGPENDING, unix.RLIMIT_MSGQUEUE, unix.RLIMIT_NICE, unix.RLIMIT_RTPRIO, unix.RLIMIT_RTTIME,
+}
+
+// errNotHostable is why a handover is refused; the process then runs the
+// logger itself.
+var errNotHostable = errors.New("not hostable")
+
+// newHostedLogger checks a request against what the kernel says of its
+// process and makes the logger; it does not start it. pid is what the
+// Service will show.
+func newHostedLogger(req *handover, pid int, r *Reaper) (*hostedLogger, error) {
+	groups, err := privdrop.ProcessGroups(req.pid)
+	if err != nil {
+		return nil, err
+	}
+	as := privdrop.SwitchTo(privdrop.FSAccount{UID: req.uid, GID: req.gid, Groups: groups, Umask: 0o22})
+	if !as.Permitted() {
+		return nil, errNotHostable
+	}
+	h := &hostedLogger{pid: pid, files: req.files, args: req.args, env: req.env, as: as, reaper: r}
+	for _, res := range processorLimits {
+		var lim unix.Rlimit
+		if err := unix.Prlimit(req.pid, res, nil, &lim); err != nil {
+			return nil, err
+		}
+		h.limits = append(h.limits, rlimit{res, lim})
+	}
+	self, _ := unix.Getgroups()
+	slices.Sort(self)
+	if req.uid != unix.Geteuid() || req.gid != unix.Getegid() || !slices.Equal(groups, self) {
+		g := make([]uint32, len(groups))
+		for i, v := range groups {
+			g[i] = uint32(v)
+		}
+		h.cred = &syscall.Credential{Uid: uint32(req.uid), Gid: uint32(req.gid), Groups: g}
+	}
+	return h, nil
+}
+
+// run opens and runs the logger as the multilog process would have, and
+// returns how that process would have ended.
+func (h *hostedLogger) run() syscall.WaitStatus {
+	defer closeFiles(h.files)
+	script := logger.ParseScript(h.args)
+	var stdout *logger.QuietPipe
+	if slices.ContainsFunc(script.Actions, func(a logger.Action) bool { return a.Kind == logger.Stdout }) {
+		// Never descriptor 1 here: a reader gone costs the copies, not
+		// the logger, as in the process (applets/multilog.go).
+		stdout = &logger.QuietPipe{File: h.files[1]}
+	}
+	cfg := logger.Config{
+		Script:          script,
+		Stderr:          stderrWriter{h},
+		ProcessorStderr: h.files[2],
+		Env:             h.env,
+		Base:            h.files[3],
+		Warn: func(text string, err error) {
+			h.print(message.Warning, reason(text, err))
+		},
+		ProcessorError: func(text string, err error) {
+			h.print(message.Fatal, reason(text, err))
+		},
+		AsAccount:      h.asAccount,
+		StartProcessor: h.startProcessor,
+	}
+	if stdout != nil {
+		cfg.Stdout = stdout
+	}
+	var l *logger.Logger
+	var err error
+	if asErr := h.as.Do(func() { l, err = logger.Open(cfg) }); asErr != nil {
+		err = asErr
+	}
+	if err != nil {
+		h.print(message.Fatal, err)
+		return exitStatus(111)
+	}
+	h.opened(l)
+	l.Run(h.files[0])
+	l.Close()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.killed != 0 {
+		return syscall.WaitStatus(h.killed)
+	}
+	return exitStatus(0)
+}
+
+// exitStatus is the wait status of an exit with code.
+func exitStatus(code int) syscall.WaitStatus { return syscall.WaitStatus(code << 8) }
+
+func reason(text string, err error) error {
+	if err == nil {
+		return errors.New(text)
+	}
+	return fmt.Errorf("%s: %w", text, err)
+}
+
+// print writes a message to the logger's stderr as multilog prints it.
+func (h *hostedLogger) print(level message.Level, err error) {
+	h.files[2].WriteString(message.Lines("multilog", level, err))
+}
+
+// stderrWriter is action e's output. A multilog process writing to a
+// stderr pipe nobody reads dies of SIGPIPE; so does a hosted one.
+type stderrWriter struct{ h *hostedLogger }
+
+func (w stderrWriter) Write(p []byte) (int, error) {
+	n, err := w.h.files[2].Write(p)
+	if errors.Is(err, syscall.EPIPE) {
+		w.h.signal(syscall.SIGPIPE)
+	}
+	return n, err
+}
+
+// asAccount runs f as the account. If the account cannot be taken (it
+// could once: the handover checked), f does not run and the logger ends
+// as if killed.
+func (h *hostedLogger) asAccount(f func()) {
+	if err := h.as.Do(f); err != nil {
+		h.print(message.Warning, reason("unable to take the account of the logger", err))
+		h.signal(syscall.SIGKILL)
+	}
+}
+
+// opened makes l the logger that signals act on, and applies those that
+// came while it was being opened.
+func (h *hostedLogger) opened(l *logger.Logger) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.l = l
+	for _, sig := range h.pending {
+		h.deliver(sig)
+	}
+	h.pending = nil
+}
+
+// signal is what a signal to a multilog process would do: TERM and ALRM
+// as multilog handles them, STOP and CONT as the kernel does, the signals
+// whose default is to ignore nothing, and every other one ends it at
+// once, as it ends the process.
+func (h *hostedLogger) signal(sig syscall.Signal) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.l == nil {
+		h.pending = append(h.pending, sig)
+		return
+	}
+	h.deliver(sig)
+}
+
+func (h *hostedLogger) deliver(sig syscall.Signal) {
+	switch sig {
+	case syscall.SIGTERM:
+		h.l.Terminate()
+	case syscall.SIGALRM:
+		h.l.Rotate()
+	case syscall.SIGSTOP, syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU:
+		h.l.Stop()
+	case syscall.SIGCONT:
+		h.l.Continue()
+	case syscall.SIGCHLD, syscall.SIGURG, syscall.SIGWINCH:
+	default:
+		if h.killed == 0 {
+			h.killed = sig
+		}
+		h.l.Abort()
+	}
+}
+
+// startProcessor starts a processor as the process that handed over would
+// have: as its account, with its environment and limits, umask 022 (the
+// caller runs inside asAccount, whose thread a fork copies), and through
+// this process's reaper. It is held at the start barrier until its
+// limits are set.
+func (h *hostedLogger) startProcessor(dirfd int, argv []string, files []*os.File) (func() (syscall.WaitStatus, error), error) {
+	attr := &syscall.ProcAttr{
+		Dir:   "/proc/self/fd/" + strconv.Itoa(dirfd),
+		Env:   h.env,
+		Files: make([]uintptr, len(files)),
+		Sys:   &syscall.SysProcAttr{Credential: h.cred},
+	}
+	for i, f := range files {
+		attr.Files[i] = closedFd
+		if f != nil {
+			attr.Files[i] = f.Fd()
+		}
+	}
+	exits := make(chan Exit, 1)
+	held, err := startHeld(h.reaper, argv[0], argv, attr, exits)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range h.limits {
+		unix.Prlimit(held.pid, l.resource, &l.lim, nil)
+	}
+	if err := held.let(); err != nil {
+		<-exits
+		return nil, err
+	}
+	return func() (syscall.WaitStatus, error) { return (<-exits).Status, nil }, nil
+}
