@@ -39,6 +39,7 @@ func registry() []Applet {
 		{Name: "svc", Run: runSvc},
 		{Name: "svok", Run: runSvok},
 		{Name: "svscan", Run: runSvscan},
+		{Name: supervisor.HolderApplet, Hidden: true, Run: runHolder},
 		{Name: "svscanboot", Run: runSvscanboot},
 		{Name: "svstat", Run: runSvstat},
 		{Name: "svwait", Run: runSvwait},

@@ -8,12 +8,16 @@ import (
 )
 
 // TestMain runs the start barrier when a test's Service spawns this test
-// binary as its own executable (barrier.go), as the gotools binary does
-// through its hidden applet. The tests make a value of a sealed set that
+// binary as its own executable (barrier.go), and the descriptor holder
+// when a test starts one (holder.go), as the gotools binary does through
+// its hidden applets. The tests make a value of a sealed set that
 // a switch does not handle panic (unexpected.go).
 func TestMain(m *testing.M) {
-	if filepath.Base(os.Args[0]) == BarrierApplet {
+	switch filepath.Base(os.Args[0]) {
+	case BarrierApplet:
 		os.Exit(RunBarrier(os.Args[1:]))
+	case HolderApplet:
+		os.Exit(RunHolder(os.Args[1:]))
 	}
 	panicOnUnexpected = true
 	os.Exit(m.Run())
