@@ -20,8 +20,9 @@ type LoggerHost struct {
 	// is none, and then nothing is taken.
 	shown func() (pid int, procStart uint64)
 
-	mu    sync.Mutex
-	byPid map[int]*Service // loggers' ./run processes that may hand over
+	mu     sync.Mutex
+	byPid  map[int]*Service      // loggers' ./run processes that may hand over
+	hosted map[*Service]struct{} // Services whose logger runs here
 }
 
 // handover is one request, on its way to a Service.
@@ -38,7 +39,7 @@ func newLoggerHost(r *Reaper, shown func() (int, uint64)) (*LoggerHost, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &LoggerHost{ln: ln, reaper: r, shown: shown, byPid: make(map[int]*Service)}
+	h := &LoggerHost{ln: ln, reaper: r, shown: shown, byPid: make(map[int]*Service), hosted: make(map[*Service]struct{})}
 	go h.serve()
 	return h, nil
 }
@@ -68,6 +69,27 @@ func (h *LoggerHost) unregister(pid int) {
 	h.mu.Lock()
 	delete(h.byPid, pid)
 	h.mu.Unlock()
+}
+
+// hosting records whether s runs a hosted logger.
+func (h *LoggerHost) hosting(s *Service, on bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if on {
+		h.hosted[s] = struct{}{}
+	} else {
+		delete(h.hosted, s)
+	}
+}
+
+// holderLost ends, as killed, every hosted logger whose status names pid,
+// a holder that has died: the pid is no longer theirs to show.
+func (h *LoggerHost) holderLost(pid int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.hosted {
+		go s.holderLost(pid)
+	}
 }
 
 // take answers one connection: 'y' if a Service took the logger, else 'n'.

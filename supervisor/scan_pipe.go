@@ -7,6 +7,22 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// logPipe is logPipe for main (its service) with what a dead svscan's
+// holder kept: that pipe first (the service may have exited since, and
+// only the holder still has it).
+func (o *osTree) logPipe(main fileID, mainDir, logDir *os.File) (r, w *os.File, err error) {
+	if o.keeper != nil {
+		if f := o.keeper.inherited(main); f != nil {
+			r, w, ok := reopenPipe(os.Getpid(), int(f.Fd()))
+			f.Close()
+			if ok {
+				return r, w, nil
+			}
+		}
+	}
+	return logPipe(mainDir, logDir)
+}
+
 // logPipe is the pipe from a service to its logger. Normally it is new.
 // When an earlier svscan died and left the pair running, they still share
 // their pipe, and the kernel lets us open it again through /proc: from the

@@ -21,6 +21,10 @@ type osTree struct {
 	waiting map[int32]memberKey // inotify watch → member waiting for its ./run
 	inotify chan []inotifyEvent
 	done    chan struct{} // closed when Run is over
+	// keeper holds the log pipes for a next svscan and host takes the
+	// loggers' handovers (scan_holder.go); both nil without hosting.
+	keeper *holderKeeper
+	host   *LoggerHost
 }
 
 // slotFiles is what a slot holds for its life.
@@ -47,6 +51,10 @@ func newOSTree(cfg ScanConfig) *osTree {
 		waiting: make(map[int32]memberKey),
 		inotify: make(chan []inotifyEvent),
 		done:    make(chan struct{}),
+	}
+	if cfg.Hosting {
+		o.keeper = newHolderKeeper(dirID(o.dirfd), cfg.Reaper, cfg.Warn)
+		o.host = o.keeper.host
 	}
 	w, err := newDirWatch()
 	if err == nil {
@@ -166,13 +174,16 @@ func (o *osTree) pair(id fileID, name string) (bool, error) {
 	if err != nil {
 		return false, superviseFatal(err)
 	}
-	r, w, err := logPipe(sl.main.dir, dir)
+	r, w, err := o.logPipe(id, sl.main.dir, dir)
 	if err != nil {
 		dir.Close()
 		return false, fmt.Errorf("unable to create pipe for %s: %w", name, err)
 	}
 	sl.log = &member{dir: dir}
 	sl.pipeR, sl.pipeW = r, w
+	if o.keeper != nil {
+		o.keeper.hold(id, r)
+	}
 	return true, nil
 }
 
@@ -196,6 +207,9 @@ func (o *osTree) drop(id fileID) {
 	}
 	o.closeWriter(id)
 	if sl.pipeR != nil {
+		if o.keeper != nil {
+			o.keeper.drop(id)
+		}
 		sl.pipeR.Close()
 	}
 	delete(o.slots, id)
@@ -237,5 +251,8 @@ func (o *osTree) close() {
 	}
 	for id := range o.slots {
 		o.drop(id)
+	}
+	if o.keeper != nil {
+		o.keeper.close()
 	}
 }

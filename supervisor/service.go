@@ -109,6 +109,7 @@ type Service struct {
 	// logger over; hosted is the logger taken, until its end is handled.
 	handovers chan *handover
 	hosted    *hostedLogger
+	lost      chan int // a holder that died, whose pid a hosted logger may show
 	// hinted is the hint last printed with a failed start: the same one
 	// is not printed again until a start has succeeded (the cause went
 	// away) or another cause came.
@@ -193,6 +194,7 @@ func newService(cfg Config, m *machine) *Service {
 		done:    make(chan struct{}),
 
 		handovers: make(chan *handover),
+		lost:      make(chan int),
 	}
 }
 
@@ -254,6 +256,10 @@ func (s *Service) Run() error {
 			s.reaped(ex)
 		case req := <-s.handovers:
 			s.takeHandover(req)
+		case pid := <-s.lost:
+			if s.hosted != nil && s.hosted.pid == pid {
+				s.handle(evControl{'k'})
+			}
 		case cmds := <-s.control:
 			for _, c := range cmds {
 				if s.m.done {
@@ -382,6 +388,7 @@ func (s *Service) reaped(ex Exit) {
 	}
 	if s.hosted != nil && ex.Pid == s.hosted.pid {
 		s.hosted = nil
+		s.cfg.Host.hosting(s, false)
 	}
 	s.handle(evExit{ex})
 }
@@ -413,11 +420,20 @@ func (s *Service) takeHandover(req *handover) {
 			ok = false
 		} else {
 			s.hosted = h
+			s.cfg.Host.hosting(s, true)
 			go func() { s.exits <- Exit{Pid: h.pid, Status: h.run()} }()
 			s.handle(evHosted{orig: req.pid, pid: pid, procStart: procStart})
 		}
 	}
 	req.reply <- ok
+}
+
+// holderLost is LoggerHost.holderLost's message to the Run loop.
+func (s *Service) holderLost(pid int) {
+	select {
+	case s.lost <- pid:
+	case <-s.done:
+	}
 }
 
 // noHostingFile in a logger's directory keeps its multilog a process.

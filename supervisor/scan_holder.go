@@ -1,0 +1,149 @@
+package supervisor
+
+import (
+	"fmt"
+	"os"
+	"sync"
+)
+
+// holderKeeper is a tree's side of hosted loggers (docs/design.md, "Hosted
+// loggers"): the descriptor holder, which keeps a read end of every log
+// pipe while no svscan runs, and the LoggerHost that takes the
+// handovers. A holder that dies (SIGKILL is the only signal it does not
+// ignore) is replaced at once, given every pipe again, and each logger
+// hosted under its pid ends as killed: svstat named that pid, and it is
+// gone.
+type holderKeeper struct {
+	scanDir fileID
+	reaper  *Reaper
+	warn    func(error)
+	exits   chan Exit
+	done    chan struct{}
+	host    *LoggerHost
+
+	mu     sync.Mutex
+	holder *holder              // nil while there is none
+	pipes  map[fileID]*os.File  // every log pipe's read end, by main service
+	taken  map[fileID]*os.File  // read ends a dead svscan's holder handed over, until paired
+}
+
+// newHolderKeeper takes over the holder a dead svscan of scanDir left, or
+// starts one, and listens for handovers. Without a holder nothing is
+// hosted: every logger stays a process.
+func newHolderKeeper(scanDir fileID, r *Reaper, warn func(error)) *holderKeeper {
+	k := &holderKeeper{scanDir: scanDir, reaper: r, warn: warn, exits: make(chan Exit, 1), done: make(chan struct{}),
+		pipes: make(map[fileID]*os.File)}
+	h, taken, err := openHolder(r, scanDir, k.exits, k.done)
+	k.holder, k.taken = h, taken
+	if err != nil {
+		k.report(err)
+	}
+	if h == nil {
+		return k
+	}
+	host, err := newLoggerHost(r, k.shown)
+	if err != nil {
+		k.report(err)
+	} else {
+		k.host = host
+	}
+	go k.watch()
+	return k
+}
+
+func (k *holderKeeper) report(err error) {
+	if k.warn != nil {
+		k.warn(fmt.Errorf("unable to host loggers: %w", err))
+	}
+}
+
+// shown is the pid and start time svstat shows for a hosted logger: the
+// holder's; 0 without one.
+func (k *holderKeeper) shown() (int, uint64) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.holder == nil {
+		return 0, 0
+	}
+	return k.holder.pid, k.holder.start
+}
+
+// inherited returns, and forgets, the read end of main's log pipe that the
+// holder of a dead svscan kept.
+func (k *holderKeeper) inherited(main fileID) *os.File {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	f := k.taken[main]
+	delete(k.taken, main)
+	return f
+}
+
+// hold gives the holder a read end of main's log pipe.
+func (k *holderKeeper) hold(main fileID, r *os.File) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.pipes[main] = r
+	if k.holder != nil {
+		if err := k.holder.hold(main, r); err != nil {
+			k.report(err)
+		}
+	}
+}
+
+// drop tells the holder that main's pipe is gone; call it before the pipe
+// is closed.
+func (k *holderKeeper) drop(main fileID) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.pipes, main)
+	if k.holder != nil {
+		k.holder.drop(main)
+	}
+}
+
+// watch replaces the holder whenever it dies.
+func (k *holderKeeper) watch() {
+	for {
+		select {
+		case <-k.exits:
+		case <-k.done:
+			return
+		}
+		k.mu.Lock()
+		var lost int
+		if k.holder != nil {
+			lost = k.holder.pid
+			k.holder.conn.Close()
+		}
+		h, _, err := openHolder(k.reaper, k.scanDir, k.exits, k.done)
+		k.holder = h
+		if err != nil {
+			k.report(err)
+		}
+		for main, r := range k.pipes {
+			if h != nil {
+				h.hold(main, r)
+			}
+		}
+		k.mu.Unlock()
+		if k.host != nil && lost != 0 {
+			k.host.holderLost(lost)
+		}
+	}
+}
+
+// close ends the holder at svscan's normal end: nothing is left to hold
+// for a next svscan. Hosted loggers have ended by then.
+func (k *holderKeeper) close() {
+	close(k.done)
+	if k.host != nil {
+		k.host.close()
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.holder != nil {
+		k.holder.bye()
+		k.holder = nil
+	}
+	closeAll(k.taken)
+}
