@@ -12,8 +12,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// terminateHere in fakePipe's chunks makes the next read call Terminate.
-const terminateHere = "\x00TERM"
+// terminateHere in fakePipe's chunks makes the next read call Terminate,
+// hookHere its hook.
+const (
+	terminateHere = "\x00TERM"
+	hookHere      = "\x00HOOK"
+)
 
 // fakePipe is an input that hands out chunks, as a pipe keeping what is not
 // yet consumed would, and records what the log holds whenever consume
@@ -23,6 +27,7 @@ type fakePipe struct {
 	l       *Logger
 	chunks  []string
 	limit   int
+	hook    func()
 	fed     strings.Builder // everything handed out
 	dropped int             // bytes consumed
 	records []consumeRecord
@@ -42,9 +47,13 @@ func (f *fakePipe) read(line bool) ([]byte, error) {
 		return nil, io.EOF
 	}
 	p := f.chunks[0]
-	if p == terminateHere {
+	if p == terminateHere || p == hookHere {
 		f.chunks = f.chunks[1:]
-		f.l.Terminate()
+		if p == terminateHere {
+			f.l.Terminate()
+		} else {
+			f.hook()
+		}
 		return nil, nil
 	}
 	if i := strings.IndexByte(p, '\n'); line && i >= 0 {

@@ -54,13 +54,15 @@ type Config struct {
 	// that creates, opens, renames, removes, links, changes the mode of,
 	// syncs or looks at a file or directory runs inside one: Open's whole
 	// start-up (the starting directory included, when Base is nil), each
-	// rotation (and each start of its processor, whose wait is outside),
-	// and the end of Run (each current synced and marked complete). Writes
-	// to open descriptors and reads of the input run outside. It is called
-	// once per such step, never inside itself, from the goroutine calling
-	// Open or Run. f may last: a failing step is retried after Pause
-	// inside it, and a stopped logger waits there for Continue. An Abort
-	// never unwinds through AsAccount: f returns first.
+	// rotation (the opening of its processor's files included; the
+	// processor is started and waited for outside), and the end of Run
+	// (each current synced and marked complete). Writes to open
+	// descriptors and reads of the input run outside. It is called once
+	// per such step (a rotation takes one, or three with a processor),
+	// never inside itself, from the goroutine calling Open or Run. f may
+	// last: a failing step is retried after Pause inside it, and a stopped
+	// logger waits there for Continue. An Abort does not unwind through
+	// AsAccount: f returns first.
 	AsAccount func(f func())
 	// StartProcessor, if not nil, starts a log directory's processor in
 	// place of os.StartProcess: it runs /bin/sh with argv (sh -c
@@ -69,14 +71,15 @@ type Config struct {
 	// and limits the host chooses (Env is not used). files hold previous
 	// (0), processed (1), ProcessorStderr (2), state (4) and newstate
 	// (5); the logger closes them when StartProcessor returns, so the
-	// process must have its own copies by then. An error is reported
-	// through ProcessorError and retried after Pause, as 0.76 retries a
-	// processor whose fork or exec failed. Otherwise the logger calls the
-	// returned wait exactly once, from a goroutine of its own: it blocks
-	// until the process has ended and been reaped and returns its status
-	// (an error: the wait failed, and the processor is run again). If the
-	// logger is aborted meanwhile, Run returns without waiting, and that
-	// goroutine still calls wait and drops what it returns.
+	// process must have its own copies by then. It is called outside
+	// AsAccount. An error is reported through ProcessorError and retried
+	// after Pause, as 0.76 retries a processor whose fork or exec failed.
+	// Otherwise the logger calls the returned wait exactly once, from a
+	// goroutine of its own: it blocks until the process has ended and
+	// been reaped and returns its status (an error: the wait failed, and
+	// the processor is run again). If the logger is aborted meanwhile, Run
+	// returns without waiting, and that goroutine still calls wait and
+	// drops what it returns.
 	StartProcessor func(dir int, argv []string, files []*os.File) (wait func() (syscall.WaitStatus, error), err error)
 }
 
@@ -283,6 +286,9 @@ func (l *Logger) runUnlessAborted(fd int) {
 func (l *Logger) run(in input) {
 	atNewline := true
 	for {
+		if l.ctl.aborted() {
+			return // what was read and not written is lost, as in a kill
+		}
 		l.flush()
 		in.consume(l.unwritten(in.holdLimit()))
 		l.release()

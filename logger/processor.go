@@ -52,11 +52,16 @@ type processorWait = func() (syscall.WaitStatus, error)
 // those files in its forked child; here the parent opens them, and reports a
 // failure with the child's message.
 func (d *dir) runProcessor() bool {
-	var wait processorWait
+	var files []*os.File
 	var err error
-	d.l.asAccount(func() { wait, err = d.startProcessor() })
+	d.l.asAccount(func() { files, err = d.processorFiles() })
 	if err == nil {
-		return d.waitProcessor(wait)
+		var wait processorWait
+		wait, err = d.startProcessor(files)
+		closeAll(files)
+		if err == nil {
+			return d.waitProcessor(wait)
+		}
 	}
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
@@ -68,14 +73,9 @@ func (d *dir) runProcessor() bool {
 	return false
 }
 
-// startProcessor opens the processor's files and starts it, through
+// startProcessor starts the processor on its files, through
 // Config.StartProcessor if set.
-func (d *dir) startProcessor() (processorWait, error) {
-	files, err := d.processorFiles()
-	if err != nil {
-		return nil, err
-	}
-	defer closeAll(files)
+func (d *dir) startProcessor(files []*os.File) (processorWait, error) {
 	start := d.l.cfg.StartProcessor
 	if start == nil {
 		start = d.l.startProcess
