@@ -41,15 +41,15 @@ type dir struct {
 
 	fd, lock, current int
 	bytes             uint64 // size of current, counting out
-	buf, out          []byte
-	selected          bool // the line being processed goes here
+	buf, out          []byte // from dirBufs and outBufs while input is handled
+	selected          bool   // the line being processed goes here
 }
 
 // openDir creates, locks and recovers a log directory, relative to the
 // starting directory base. Errors are fatal to multilog (docs/multilog.md).
 func (l *Logger) openDir(base int, a *Action) (*dir, error) {
 	d := &dir{l: l, path: a.Path, size: a.Size, num: a.Num, processor: a.Processor, hasProc: a.HasProcessor,
-		fd: -1, lock: -1, current: -1, buf: make([]byte, 0, bufSize), out: make([]byte, 0, outLimit+outSize)}
+		fd: -1, lock: -1, current: -1}
 	l.failed(unix.Mkdirat(base, d.path, 0o700))
 	var err error
 	if d.fd, err = unix.Openat(base, d.path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
@@ -225,22 +225,26 @@ func (d *dir) writeOut() {
 // started, and previous is processed and archived.
 func (d *dir) rotate() {
 	d.writeOut()
-	d.retry("unable to write "+d.path+"/current to disk", func() error { return unix.Fsync(d.current) })
-	unix.Close(d.current)
-	d.retry("unable to rename current to previous in directory "+d.path,
-		func() error { return unix.Renameat(d.fd, "current", d.fd, "previous") })
-	d.retry("unable to create "+d.path+"/current", func() (err error) {
-		d.current, err = d.openAppend("current")
-		return err
+	d.l.asAccount(func() {
+		d.retry("unable to write "+d.path+"/current to disk", func() error { return unix.Fsync(d.current) })
+		unix.Close(d.current)
+		d.current = -1 // an Abort from here on must not close it again
+		d.retry("unable to rename current to previous in directory "+d.path,
+			func() error { return unix.Renameat(d.fd, "current", d.fd, "previous") })
+		d.retry("unable to create "+d.path+"/current", func() (err error) {
+			d.current, err = d.openAppend("current")
+			return err
+		})
+		d.bytes = 0
+		d.retry("unable to set mode of "+d.path+"/current", func() error { return unix.Fchmod(d.current, 0o644) })
+		d.retry("unable to set mode of "+d.path+"/previous", func() error { return unix.Fchmodat(d.fd, "previous", 0o744, 0) })
+		if !d.hasProc {
+			d.archive("previous", "s")
+		}
 	})
-	d.bytes = 0
-	d.retry("unable to set mode of "+d.path+"/current", func() error { return unix.Fchmod(d.current, 0o644) })
-	d.retry("unable to set mode of "+d.path+"/previous", func() error { return unix.Fchmodat(d.fd, "previous", 0o744, 0) })
-	if !d.hasProc {
-		d.archive("previous", "s")
-		return
+	if d.hasProc {
+		d.process()
 	}
-	d.process()
 }
 
 // archive is 0.76's finish: link name to @TAI64N.code (unless an interrupted
@@ -328,10 +332,9 @@ func (d *dir) list() ([]string, error) {
 	return names, err
 }
 
-// quit ends the directory at exit: everything written, current on disk and
-// marked complete with the owner-execute bit.
+// quit ends the directory at exit, once its buffer is flushed: everything
+// written, current on disk and marked complete with the owner-execute bit.
 func (d *dir) quit() {
-	d.flushBuf()
 	d.writeOut()
 	d.retry("unable to write "+d.path+"/current to disk", func() error { return unix.Fsync(d.current) })
 	d.retry("unable to set mode of "+d.path+"/current", func() error { return unix.Fchmod(d.current, 0o744) })

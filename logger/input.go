@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"math"
+	"os"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -15,10 +17,10 @@ import (
 // only the others, so that a multilog killed at any instant leaves every
 // byte it has not written in the pipe for the next one.
 type input interface {
-	// wait blocks until read may have new bytes; it returns false when
-	// wake (an eventfd, reset here) fires first. With wake < 0 nothing but
-	// input ends it.
-	wait(wake int) bool
+	// wait blocks until read may have new bytes and returns true, or
+	// returns false once the Logger's wake eventfd has fired (it is reset
+	// here) and control.interrupts(finishing) says that ends the wait.
+	wait(finishing bool) bool
 	// read returns the next bytes, never the same twice; with line set, no
 	// more than up to the first newline. Nothing and no error: wait again.
 	// io.EOF (or another error, taken as the end): end of input.
@@ -43,59 +45,56 @@ const (
 const minTeePipe = 16 << 10
 
 // newInput reads fd by peeking into it with tee(2) if it is a pipe (and
-// the kernel can), by read(2) otherwise.
-func newInput(fd int) input {
-	if t := newTeeInput(fd); t != nil {
+// the kernel can), by read(2) otherwise; c's wake ends its waits.
+func newInput(fd int, c *control) input {
+	if t := newTeeInput(fd, c); t != nil {
 		return t
 	}
-	return &readInput{fd: fd, buf: make([]byte, readSize)}
-}
-
-// waitReadable waits until fd is readable (or at end, or broken), or for
-// timeout if not nil, and returns true; false means that wake (when >= 0)
-// fired, and is reset, or that a signal interrupted the wait.
-func waitReadable(fd, wake int, timeout *unix.Timespec) bool {
-	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-	if wake >= 0 {
-		fds = append(fds, unix.PollFd{Fd: int32(wake), Events: unix.POLLIN})
-	}
-	if _, err := unix.Ppoll(fds, timeout, nil); err != nil {
-		return false
-	}
-	if len(fds) > 1 && fds[1].Revents != 0 {
-		var b [8]byte
-		unix.Read(wake, b[:])
-		return false
-	}
-	return true
+	return &readInput{fd: fd, c: c}
 }
 
 // readInput is any input that is not teed (a file, a terminal, a socket, a
-// small pipe): what is read is gone from it, as in 0.76.
+// small pipe): what is read is gone from it, as in 0.76. Its wait blocks
+// its thread in ppoll(2), unlike teeInput's: a logger under svscan always
+// reads a pipe, so only a multilog process of its own reads this way.
 type readInput struct {
 	fd  int
-	buf []byte
+	c   *control
+	buf []byte // from inBufs, between a read and the next wait
 }
 
-func (r *readInput) wait(wake int) bool {
-	if wake < 0 {
-		return true // finishing a line: the read blocks, as 0.76's does
+func (r *readInput) wait(finishing bool) bool {
+	putInBuf(&r.buf)
+	fds := [2]unix.PollFd{{Fd: int32(r.fd), Events: unix.POLLIN}, {Fd: int32(r.c.wake), Events: unix.POLLIN}}
+	for {
+		if _, err := unix.Ppoll(fds[:], nil, nil); err != nil {
+			return false // a signal: look at the requests again
+		}
+		if fds[1].Revents == 0 {
+			return true
+		}
+		r.c.reset()
+		if r.c.interrupts(finishing) {
+			return false
+		}
+		if fds[0].Revents != 0 {
+			return true
+		}
 	}
-	return waitReadable(r.fd, wake, nil)
 }
 
 func (r *readInput) read(line bool) ([]byte, error) {
+	if r.buf == nil {
+		r.buf = getInBuf(readSize)
+	}
 	n := len(r.buf)
 	if line {
 		n = 1 // 0.76 finishes a line one byte at a time
 	}
 	n, err := unix.Read(r.fd, r.buf[:n])
 	switch {
-	case err == unix.EAGAIN:
-		// A non-blocking input (inherited so): wait for it, not spin.
-		waitReadable(r.fd, -1, nil)
-		return nil, nil
-	case err == unix.EINTR:
+	case err == unix.EAGAIN, err == unix.EINTR:
+		// A non-blocking input (inherited so): the next wait waits for it.
 		return nil, nil
 	case err != nil:
 		return nil, err
@@ -107,7 +106,7 @@ func (r *readInput) read(line bool) ([]byte, error) {
 
 func (r *readInput) consume(int)    {}
 func (r *readInput) holdLimit() int { return math.MaxInt }
-func (r *readInput) close()         {}
+func (r *readInput) close()         { putInBuf(&r.buf) }
 
 // teeInput reads a pipe without consuming it: tee(2) copies the pipe's
 // contents into a private pipe, which is read; the same number of bytes is
@@ -131,26 +130,40 @@ func (r *readInput) close()         {}
 // a full pipe costs a fraction of a millisecond, a line's start sitting in
 // an idle pipe a wake-up a second, and once the wait has reached
 // maxRecheck the kept bytes are consumed, so that no writer can be stuck.
+//
+// The wait blocks no thread, only Run's goroutine, so that a process can
+// host many idle loggers: the wake eventfd is in the epoll set too (level-
+// triggered), and the epoll descriptor, non-blocking, waits in Go's
+// netpoller, which is told when the set has something ready; the recheck
+// is a read deadline.
 type teeInput struct {
 	fd         int
-	copy       [2]int // the private pipe: read end, write end
-	ep         int    // edge-triggered epoll on fd
+	c          *control
+	copy       [2]int   // the private pipe: read end, write end
+	ep         *os.File // epoll on fd (edge-triggered) and c.wake
+	epConn     syscall.RawConn
 	null       int    // /dev/null, where consumed bytes go
-	buf        []byte
+	buf        []byte // from inBufs, between a read and the next wait
+	bufSize    int
 	unread     int           // bytes read and not yet consumed: the pipe's first bytes
 	more       bool          // the last tee found new bytes: more may be there
 	empty      bool          // the last tee found the pipe empty
 	recheck    time.Duration // how long a wait lasts while bytes are kept
 	limitBytes int           // see holdLimit
+
+	events       [2]unix.EpollEvent
+	ready, woken bool               // what the last look at the set found
+	look         func(uintptr) bool // t.lookAtSet, made once: no allocation per wait
 }
 
 // newTeeInput returns nil when fd is not a pipe or cannot be teed.
-func newTeeInput(fd int) *teeInput {
+func newTeeInput(fd int, c *control) *teeInput {
 	var st unix.Stat_t
 	if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO {
 		return nil
 	}
-	t := &teeInput{fd: fd, copy: [2]int{-1, -1}, ep: -1, null: -1, more: true, recheck: minRecheck}
+	t := &teeInput{fd: fd, c: c, copy: [2]int{-1, -1}, null: -1, more: true, recheck: minRecheck}
+	t.look = t.lookAtSet
 	if t.open() != nil {
 		t.close()
 		return nil
@@ -192,17 +205,39 @@ func (t *teeInput) open() error {
 		return unix.ENOBUFS
 	}
 	t.limitBytes = min(readSize, inCap/2, copyCap/2)
-	t.buf = make([]byte, min(t.limitBytes+readSize, copyCap))
+	t.bufSize = min(t.limitBytes+readSize, copyCap, inBufSize)
 	if t.null, err = unix.Open("/dev/null", unix.O_WRONLY|unix.O_CLOEXEC, 0); err != nil {
 		return err
 	}
-	if t.ep, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
-		return err
-	}
-	return unix.EpollCtl(t.ep, unix.EPOLL_CTL_ADD, t.fd, &unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLET, Fd: int32(t.fd)})
+	return t.openSet()
 }
 
-func (t *teeInput) wait(wake int) bool {
+// openSet makes the epoll set and hands it to the netpoller.
+func (t *teeInput) openSet() error {
+	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return err
+	}
+	if err := unix.SetNonblock(ep, true); err != nil {
+		unix.Close(ep)
+		return err
+	}
+	t.ep = os.NewFile(uintptr(ep), "epoll")
+	if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, t.fd, &unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLET, Fd: int32(t.fd)}); err != nil {
+		return err
+	}
+	if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, t.c.wake, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(t.c.wake)}); err != nil {
+		return err
+	}
+	if t.epConn, err = t.ep.SyscallConn(); err != nil {
+		return err
+	}
+	// Fails unless the netpoller took the descriptor: its waits would not
+	// block.
+	return t.ep.SetReadDeadline(time.Time{})
+}
+
+func (t *teeInput) wait(finishing bool) bool {
 	if t.more {
 		return true
 	}
@@ -214,19 +249,46 @@ func (t *teeInput) wait(wake int) bool {
 		// pipe, as 0.76 would have read them; a kill now loses them.
 		t.consume(0)
 	}
-	var timeout *unix.Timespec
+	putInBuf(&t.buf) // the next read tees the kept bytes again
+	var deadline time.Time
 	if !t.empty {
-		ts := unix.NsecToTimespec(int64(t.recheck))
-		timeout = &ts
+		deadline = time.Now().Add(t.recheck)
 		t.recheck = min(2*t.recheck, maxRecheck)
 	}
-	if !waitReadable(t.ep, wake, timeout) {
-		return false
+	t.ep.SetReadDeadline(deadline)
+	for {
+		t.ready, t.woken = false, false
+		// An error is the deadline: time to look again.
+		timedOut := t.epConn.Read(t.look) != nil
+		// Taking the set's events took the pipe's edge, so that the next
+		// wait sleeps until the next write: the next read must look.
+		t.more = t.ready
+		if !t.woken {
+			return true
+		}
+		t.c.reset()
+		if t.c.interrupts(finishing) {
+			return false
+		}
+		if t.ready || timedOut {
+			return true
+		}
 	}
-	// Take the edge, so that the next wait sleeps until the next write.
-	var ev [1]unix.EpollEvent
-	unix.EpollWait(t.ep, ev[:], 0)
-	return true
+}
+
+// lookAtSet is what the netpoller runs, with the epoll descriptor, before
+// it waits and each time the descriptor has been readable: it takes what
+// the set has ready, if anything, and reports whether the wait is over.
+func (t *teeInput) lookAtSet(ep uintptr) bool {
+	n, _ := unix.EpollWait(int(ep), t.events[:], 0)
+	for _, ev := range t.events[:max(n, 0)] {
+		if int(ev.Fd) == t.fd {
+			t.ready = true
+		} else {
+			t.woken = true
+		}
+	}
+	return n > 0
 }
 
 func (t *teeInput) read(line bool) ([]byte, error) {
@@ -250,6 +312,9 @@ func (t *teeInput) read(line bool) ([]byte, error) {
 // peek copies what the pipe holds into buf and returns the bytes after
 // those already read.
 func (t *teeInput) peek() ([]byte, error) {
+	if t.buf == nil {
+		t.buf = getInBuf(t.bufSize)
+	}
 	want := min(t.unread+readSize, len(t.buf))
 	n64, err := unix.Tee(t.fd, t.copy[1], want, unix.SPLICE_F_NONBLOCK)
 	n := int(n64)
@@ -303,7 +368,11 @@ func (t *teeInput) consume(held int) {
 func (t *teeInput) holdLimit() int { return t.limitBytes }
 
 func (t *teeInput) close() {
-	for _, fd := range []int{t.copy[0], t.copy[1], t.ep, t.null} {
+	putInBuf(&t.buf)
+	if t.ep != nil {
+		t.ep.Close()
+	}
+	for _, fd := range []int{t.copy[0], t.copy[1], t.null} {
 		if fd >= 0 {
 			unix.Close(fd)
 		}

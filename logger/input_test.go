@@ -12,8 +12,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// terminateHere in fakePipe's chunks makes the next read call Terminate.
-const terminateHere = "\x00TERM"
+// terminateHere in fakePipe's chunks makes the next read call Terminate,
+// hookHere its hook.
+const (
+	terminateHere = "\x00TERM"
+	hookHere      = "\x00HOOK"
+)
 
 // fakePipe is an input that hands out chunks, as a pipe keeping what is not
 // yet consumed would, and records what the log holds whenever consume
@@ -23,6 +27,7 @@ type fakePipe struct {
 	l       *Logger
 	chunks  []string
 	limit   int
+	hook    func()
 	fed     strings.Builder // everything handed out
 	dropped int             // bytes consumed
 	records []consumeRecord
@@ -35,16 +40,20 @@ type consumeRecord struct {
 	Stdout   string
 }
 
-func (f *fakePipe) wait(int) bool { return true }
+func (f *fakePipe) wait(bool) bool { return true }
 
 func (f *fakePipe) read(line bool) ([]byte, error) {
 	if len(f.chunks) == 0 {
 		return nil, io.EOF
 	}
 	p := f.chunks[0]
-	if p == terminateHere {
+	if p == terminateHere || p == hookHere {
 		f.chunks = f.chunks[1:]
-		f.l.Terminate()
+		if p == terminateHere {
+			f.l.Terminate()
+		} else {
+			f.hook()
+		}
 		return nil, nil
 	}
 	if i := strings.IndexByte(p, '\n'); line && i >= 0 {
@@ -195,9 +204,14 @@ func TestInputKinds(t *testing.T) {
 	if _, err := unix.FcntlInt(small.Fd(), unix.F_SETPIPE_SZ, 8192); err != nil {
 		t.Fatal(err)
 	}
+	c, err := newControl()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.close()
 	got := map[string]string{}
 	for name, fd := range map[string]int{"file": int(file.Fd()), "pipe": int(r.Fd()), "socket": sock[0], "/dev/null": int(null.Fd()), "8 KiB pipe": int(small.Fd())} {
-		in := newInput(fd)
+		in := newInput(fd, c)
 		switch in.(type) {
 		case *teeInput:
 			got[name] = "tee"
@@ -301,12 +315,12 @@ type waitSignal struct {
 	waiting chan struct{}
 }
 
-func (w *waitSignal) wait(wake int) bool {
+func (w *waitSignal) wait(finishing bool) bool {
 	if w.waiting != nil && !w.more && w.unread > 0 {
 		close(w.waiting)
 		w.waiting = nil
 	}
-	return w.teeInput.wait(wake)
+	return w.teeInput.wait(finishing)
 }
 
 // TestPipeWriterBlockedOnAFullPipe: a line's start waits in the pipe when a
@@ -325,7 +339,7 @@ func TestPipeWriterBlockedOnAFullPipe(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	tee := newTeeInput(int(r.Fd()))
+	tee := newTeeInput(int(r.Fd()), l.ctl)
 	if tee == nil {
 		t.Skip("cannot tee a pipe here")
 	}

@@ -5,7 +5,7 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -42,15 +42,54 @@ type Config struct {
 	ProcessorError func(text string, err error)
 	Pause          time.Duration    // between retries; 0 means DefaultPause
 	Now            func() time.Time // clock for stamps and archive names; nil means time.Now
+
+	// Base is the starting directory (multilog's working directory), which
+	// = files and log directories are relative to; nil means the working
+	// directory. The logger uses a duplicate: the caller keeps Base and
+	// may close it once Open has returned.
+	Base *os.File
+	// AsAccount, if not nil, runs f with the file-system credentials of
+	// the account the logger works as (a host running loggers of several
+	// accounts in one process), and returns when f has. Every system call
+	// that creates, opens, renames, removes, links, changes the mode of,
+	// syncs or looks at a file or directory runs inside one: Open's whole
+	// start-up (the starting directory included, when Base is nil), each
+	// rotation (the opening of its processor's files included; the
+	// processor is started and waited for outside), and the end of Run
+	// (each current synced and marked complete). Writes to open
+	// descriptors and reads of the input run outside. It is called once
+	// per such step (a rotation takes one, or three with a processor),
+	// never inside itself, from the goroutine calling Open or Run. f may
+	// last: a failing step is retried after Pause inside it, and a stopped
+	// logger waits there for Continue. An Abort does not unwind through
+	// AsAccount: f returns first.
+	AsAccount func(f func())
+	// StartProcessor, if not nil, starts a log directory's processor in
+	// place of os.StartProcess: it runs /bin/sh with argv (sh -c
+	// PROCESSOR) in the directory open as dir, with files[i] as its
+	// descriptor i (nil: closed), and with the environment, credentials
+	// and limits the host chooses (Env is not used). files hold previous
+	// (0), processed (1), ProcessorStderr (2), state (4) and newstate
+	// (5); the logger closes them when StartProcessor returns, so the
+	// process must have its own copies by then. It is called outside
+	// AsAccount. An error is reported through ProcessorError and retried
+	// after Pause, as 0.76 retries a processor whose fork or exec failed.
+	// Otherwise the logger calls the returned wait exactly once, from a
+	// goroutine of its own: it blocks until the process has ended and
+	// been reaped and returns its status (an error: the wait failed, and
+	// the processor is run again). If the logger is aborted meanwhile, Run
+	// returns without waiting, and that goroutine still calls wait and
+	// drops what it returns.
+	StartProcessor func(dir int, argv []string, files []*os.File) (wait func() (syscall.WaitStatus, error), err error)
 }
 
 // Logger is one multilog: the script applied to one input.
 type Logger struct {
 	cfg      Config
+	ctl      *control
 	base     int // the starting directory, which = files and dirs are relative to
 	status   []int
 	dirs     []*dir
-	wake     int // eventfd that interrupts Run's wait for input
 	cutter   lineCutter
 	sel      []bool           // per action: is the current line selected there
 	record   [Window + 1]byte // the = file record of the current line
@@ -58,7 +97,6 @@ type Logger struct {
 	toStdout bool             // the current line goes to stdout
 	scratch  []byte           // action e's output line
 
-	terminate, rotate atomic.Bool
 	// lastErr is the last error a system call returned, which 0.76 prints
 	// (as a stale errno) when a processor crashes.
 	lastErr error
@@ -68,7 +106,7 @@ type Logger struct {
 // creates, locks and recovers each log directory, in script order. Any error
 // is fatal to multilog; the returned error says what failed, around its errno.
 func Open(cfg Config) (*Logger, error) {
-	l := &Logger{cfg: cfg, base: -1, wake: -1, lastErr: unix.ENOENT}
+	l := &Logger{cfg: cfg, base: -1, lastErr: unix.ENOENT}
 	if l.cfg.Pause == 0 {
 		l.cfg.Pause = DefaultPause
 	}
@@ -84,7 +122,11 @@ func Open(cfg Config) (*Logger, error) {
 	if l.cfg.Stderr == nil {
 		l.cfg.Stderr = io.Discard
 	}
-	if err := l.open(); err != nil {
+	var err error
+	if l.ctl, err = newControl(); err != nil {
+		return nil, fmt.Errorf("unable to create eventfd: %w", err)
+	}
+	if l.asAccount(func() { err = l.open() }); err != nil {
 		l.Close()
 		return nil, err
 	}
@@ -92,12 +134,8 @@ func Open(cfg Config) (*Logger, error) {
 }
 
 func (l *Logger) open() error {
-	var err error
-	if l.base, err = unix.Open(".", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0); err != nil {
+	if err := l.openBase(); err != nil {
 		return fmt.Errorf("unable to switch to current directory: %w", err)
-	}
-	if l.wake, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK); err != nil {
-		return fmt.Errorf("unable to create eventfd: %w", err)
 	}
 	actions := l.cfg.Script.Actions
 	for i := range actions {
@@ -140,39 +178,73 @@ func (l *Logger) open() error {
 	return nil
 }
 
-// Close releases the logger's descriptors (and with them its locks).
+// openBase opens the starting directory, or duplicates Config.Base.
+func (l *Logger) openBase() (err error) {
+	if l.cfg.Base == nil {
+		l.base, err = unix.Open(".", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		return err
+	}
+	rc, err := l.cfg.Base.SyscallConn()
+	if err != nil {
+		return err
+	}
+	if cerr := rc.Control(func(fd uintptr) { l.base, err = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0) }); cerr != nil {
+		return cerr
+	}
+	return err
+}
+
+// Close releases the logger's descriptors (and with them its locks). The
+// control methods may still be called; they do nothing any more.
 func (l *Logger) Close() {
 	for _, d := range l.dirs {
 		d.close()
 	}
-	for _, fd := range append(l.status, l.base, l.wake) {
+	for _, fd := range append(l.status, l.base) {
 		if fd >= 0 {
 			unix.Close(fd)
 		}
 	}
-	l.dirs, l.status, l.base, l.wake = nil, nil, -1, -1
+	l.ctl.close()
+	l.dirs, l.status, l.base = nil, nil, -1
 }
 
 // Terminate asks Run to finish as 0.76 does on SIGTERM (docs/multilog.md): it
 // reads on only to the end of the current line, then ends as at end of input.
-// Safe to call from any goroutine.
+// Safe to call from any goroutine, as are the other control methods.
 func (l *Logger) Terminate() {
-	l.terminate.Store(true)
-	l.wakeUp()
+	l.ctl.terminate.Store(true)
+	l.ctl.wakeUp()
 }
 
 // Rotate asks Run to rotate every log directory whose current is not empty,
-// as 0.76 does on SIGALRM, the next time it needs input. Safe to call from
-// any goroutine.
+// as 0.76 does on SIGALRM, the next time it needs input.
 func (l *Logger) Rotate() {
-	l.rotate.Store(true)
-	l.wakeUp()
+	l.ctl.rotate.Store(true)
+	l.ctl.wakeUp()
 }
 
-func (l *Logger) wakeUp() {
-	one := [8]byte{1}
-	unix.Write(l.wake, one[:])
-}
+// Abort ends Run as a SIGKILL ends a multilog process: at once, with
+// nothing more written, synced, marked complete or consumed from a pipe;
+// what was read and not yet written is lost, and a pipe keeps all that is
+// not in the log (docs/multilog.md). Run returns promptly wherever it is:
+// waiting for input, stopped, pausing between retries, or waiting for a
+// processor, which is left to finish on its own, as a processor outlives
+// a killed multilog (and the next logger's start-up finds what it left,
+// as after a kill). Abort does not interrupt a write to Stdout or Stderr
+// that blocks: the writers given in Config must not block forever.
+func (l *Logger) Abort() { l.ctl.abortRun() }
+
+// Stop makes Run behave as a multilog stopped with SIGSTOP until Continue:
+// it reads nothing more (a pipe fills and its writers block), and
+// Terminate and Rotate stay pending. It takes effect where Run would next
+// wait: before its next read of input, after the current pause between
+// retries, or once a running processor has ended; what it has read by
+// then is logged first. Abort still ends it.
+func (l *Logger) Stop() { l.ctl.stop() }
+
+// Continue undoes Stop, as SIGCONT does.
+func (l *Logger) Continue() { l.ctl.resume() }
 
 // Run applies the script to input until end of input or Terminate, then
 // writes out everything, syncs each current to disk and marks it complete.
@@ -191,41 +263,53 @@ func (l *Logger) Run(input *os.File) {
 			rc.Control(func(f uintptr) { fd = int(f) })
 		}
 	}
-	if fd >= 0 { // no descriptor: empty input
-		in := newInput(fd)
-		l.run(in)
-		in.close()
-	} else {
-		l.finish()
-	}
+	l.runUnlessAborted(fd)
+	l.release()              // all written, or dropped by Abort
 	runtime.KeepAlive(input) // its descriptor was in use until here
+}
+
+// runUnlessAborted is Run on descriptor fd (none: empty input) until it
+// ends or is aborted.
+func (l *Logger) runUnlessAborted(fd int) {
+	defer recoverAbort()
+	if fd < 0 {
+		l.ctl.checkpoint()
+		l.finish()
+		return
+	}
+	in := newInput(fd, l.ctl)
+	defer in.close()
+	l.run(in)
 }
 
 // run is Run on an input.
 func (l *Logger) run(in input) {
 	atNewline := true
 	for {
+		if l.ctl.aborted() {
+			return // what was read and not written is lost, as in a kill
+		}
 		l.flush()
 		in.consume(l.unwritten(in.holdLimit()))
-		if l.rotate.Swap(false) {
+		l.release()
+		l.ctl.checkpoint()
+		if l.ctl.rotate.Swap(false) {
 			for _, d := range l.dirs {
 				if d.bytes > 0 {
 					d.rotate()
 				}
 			}
 		}
-		wake := l.wake
-		if l.terminate.Load() {
-			if atNewline {
-				break
-			}
-			// Finish the line, leaving the rest of the input unread.
-			wake = -1
+		// Once terminated, only finish the line, leaving the rest of the
+		// input unread.
+		finishing := l.ctl.terminate.Load()
+		if finishing && atNewline {
+			break
 		}
-		if !in.wait(wake) {
+		if !in.wait(finishing) {
 			continue
 		}
-		p, err := in.read(wake < 0)
+		p, err := in.read(finishing)
 		if err != nil {
 			break
 		}
@@ -241,10 +325,16 @@ func (l *Logger) run(in input) {
 // finish is the exit path: a partial last line is ended, everything is
 // written out, and each current is synced and marked complete.
 func (l *Logger) finish() {
+	l.acquire()
 	l.cutter.eof(l)
 	for _, d := range l.dirs {
-		d.quit()
+		d.flushBuf()
 	}
+	l.asAccount(func() {
+		for _, d := range l.dirs {
+			d.quit()
+		}
+	})
 	if l.stdout != nil {
 		l.stdout.writeAll()
 	}
@@ -276,6 +366,7 @@ func (l *Logger) unwritten(limit int) int {
 // process handles bytes read from input as 0.76 would have read them,
 // 1 KiB at a time with its output buffers flushed before each read.
 func (l *Logger) process(p []byte) {
+	l.acquire()
 	for len(p) > 0 {
 		n := min(readChunk, len(p))
 		for _, d := range l.dirs {
@@ -294,6 +385,20 @@ func (l *Logger) flush() {
 		d.writeOut()
 	}
 	l.flushStdout()
+}
+
+// acquire gives each directory its buffers for the bytes to come.
+func (l *Logger) acquire() {
+	for _, d := range l.dirs {
+		d.acquire()
+	}
+}
+
+// release gives back the directories' buffers before a wait.
+func (l *Logger) release() {
+	for _, d := range l.dirs {
+		d.release()
+	}
 }
 
 func (l *Logger) flushStdout() {
@@ -405,9 +510,34 @@ func (l *Logger) writeStatus(fd int, path string) {
 
 func (l *Logger) warn(text string, err error) { l.cfg.Warn(text, err) }
 
+// pause waits before a retry; Abort ends it, and a stopped logger waits
+// on for Continue.
 func (l *Logger) pause() {
 	t := time.NewTimer(l.cfg.Pause)
-	<-t.C
+	select {
+	case <-t.C:
+	case <-l.ctl.abort:
+		t.Stop()
+	}
+	l.ctl.checkpoint()
+}
+
+// asAccount runs f inside Config.AsAccount, if set. The unwinding of an
+// Abort in f stops at f's end and goes on from here, so that it never
+// crosses the host's code.
+func (l *Logger) asAccount(f func()) {
+	if l.cfg.AsAccount == nil {
+		f()
+		return
+	}
+	var unwinding any
+	l.cfg.AsAccount(func() {
+		defer func() { unwinding = recover() }()
+		f()
+	})
+	if unwinding != nil {
+		panic(unwinding)
+	}
 }
 
 func (l *Logger) now() time.Time { return l.cfg.Now() }

@@ -17,25 +17,34 @@ func (d *dir) process() {
 		d.l.warn("processor failed in "+d.path+", pausing", nil)
 		d.l.pause()
 	}
-	var fd int
-	d.retry("unable to create "+d.path+"/processed", func() (err error) {
-		fd, err = d.openAppend("processed")
-		return err
+	d.l.asAccount(func() {
+		d.complete("processed", true)
+		d.complete("newstate", false)
+		d.retry("unable to remove "+d.path+"/previous", func() error { return unix.Unlinkat(d.fd, "previous", 0) })
+		d.retry("unable to rename newstate to state in directory "+d.path,
+			func() error { return unix.Renameat(d.fd, "newstate", d.fd, "state") })
+		d.archive("processed", "s")
 	})
-	d.retry("unable to write "+d.path+"/processed to disk", func() error { return unix.Fsync(fd) })
-	d.retry("unable to set mode of "+d.path+"/processed", func() error { return unix.Fchmod(fd, 0o744) })
-	unix.Close(fd)
-	d.retry("unable to create "+d.path+"/newstate", func() (err error) {
-		fd, err = d.openAppend("newstate")
-		return err
-	})
-	d.retry("unable to write "+d.path+"/newstate to disk", func() error { return unix.Fsync(fd) })
-	unix.Close(fd)
-	d.retry("unable to remove "+d.path+"/previous", func() error { return unix.Unlinkat(d.fd, "previous", 0) })
-	d.retry("unable to rename newstate to state in directory "+d.path,
-		func() error { return unix.Renameat(d.fd, "newstate", d.fd, "state") })
-	d.archive("processed", "s")
 }
+
+// complete opens a file the processor wrote and gets it to disk, marked
+// complete with the owner-execute bit if mark is set.
+func (d *dir) complete(name string, mark bool) {
+	var fd int
+	d.retry("unable to create "+d.path+"/"+name, func() (err error) {
+		fd, err = d.openAppend(name)
+		return err
+	})
+	defer unix.Close(fd)
+	d.retry("unable to write "+d.path+"/"+name+" to disk", func() error { return unix.Fsync(fd) })
+	if mark {
+		d.retry("unable to set mode of "+d.path+"/"+name, func() error { return unix.Fchmod(fd, 0o744) })
+	}
+}
+
+// processorWait is what StartProcessor returns: it waits for the
+// processor's end.
+type processorWait = func() (syscall.WaitStatus, error)
 
 // runProcessor runs "/bin/sh -c PROCESSOR" once in the directory with
 // previous on fd 0, processed on fd 1, multilog's stderr on fd 2, state on
@@ -43,19 +52,15 @@ func (d *dir) process() {
 // those files in its forked child; here the parent opens them, and reports a
 // failure with the child's message.
 func (d *dir) runProcessor() bool {
-	files, err := d.processorFiles()
+	var files []*os.File
+	var err error
+	d.l.asAccount(func() { files, err = d.processorFiles() })
 	if err == nil {
-		defer closeAll(files)
-		var p *os.Process
-		p, err = os.StartProcess("/bin/sh", []string{"sh", "-c", d.processor}, &os.ProcAttr{
-			// The child starts in the directory through its inherited fd:
-			// the working directory is the whole process's, never changed.
-			Dir:   fmt.Sprintf("/proc/self/fd/%d", d.fd),
-			Env:   d.l.cfg.Env,
-			Files: []*os.File{files[0], files[1], d.l.cfg.ProcessorStderr, nil, files[2], files[3]},
-		})
+		var wait processorWait
+		wait, err = d.startProcessor(files)
+		closeAll(files)
 		if err == nil {
-			return d.waitProcessor(p)
+			return d.waitProcessor(wait)
 		}
 	}
 	var errno syscall.Errno
@@ -68,20 +73,71 @@ func (d *dir) runProcessor() bool {
 	return false
 }
 
-func (d *dir) waitProcessor(p *os.Process) bool {
-	ps, err := p.Wait()
+// startProcessor starts the processor on its files, through
+// Config.StartProcessor if set.
+func (d *dir) startProcessor(files []*os.File) (processorWait, error) {
+	start := d.l.cfg.StartProcessor
+	if start == nil {
+		start = d.l.startProcess
+	}
+	return start(d.fd, []string{"sh", "-c", d.processor},
+		[]*os.File{files[0], files[1], d.l.cfg.ProcessorStderr, nil, files[2], files[3]})
+}
+
+// startProcess is StartProcessor when Config has none: os.StartProcess,
+// with Config.Env.
+func (l *Logger) startProcess(dir int, argv []string, files []*os.File) (processorWait, error) {
+	p, err := os.StartProcess("/bin/sh", argv, &os.ProcAttr{
+		// The child starts in the directory through its inherited fd:
+		// the working directory is the whole process's, never changed.
+		Dir:   fmt.Sprintf("/proc/self/fd/%d", dir),
+		Env:   l.cfg.Env,
+		Files: files,
+	})
 	if err != nil {
-		d.l.warn("wait failed for processor in "+d.path+", pausing", d.l.failed(err))
+		return nil, err
+	}
+	return func() (syscall.WaitStatus, error) {
+		ps, err := p.Wait()
+		if err != nil {
+			return 0, err
+		}
+		ws, _ := ps.Sys().(syscall.WaitStatus)
+		return ws, nil
+	}, nil
+}
+
+// waitProcessor waits for the processor's end, in a goroutine of its own
+// so that Abort can end Run meanwhile (the goroutine still reaps it), and
+// reports whether it exited 0.
+func (d *dir) waitProcessor(wait processorWait) bool {
+	type ended struct {
+		ws  syscall.WaitStatus
+		err error
+	}
+	done := make(chan ended, 1)
+	go func() {
+		ws, err := wait()
+		done <- ended{ws, err}
+	}()
+	var e ended
+	select {
+	case e = <-done:
+	case <-d.l.ctl.abort:
+		panic(aborting{})
+	}
+	if e.err != nil {
+		d.l.warn("wait failed for processor in "+d.path+", pausing", d.l.failed(e.err))
 		d.l.pause()
 		return false
 	}
-	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+	if e.ws.Signaled() {
 		// 0.76 prints whatever errno was left over here.
 		d.l.warn("processor crashed in "+d.path+", pausing", d.l.lastErr)
 		d.l.pause()
 		return false
 	}
-	return ps.ExitCode() == 0
+	return e.ws.Exited() && e.ws.ExitStatus() == 0
 }
 
 // processorFiles opens previous, processed, state and newstate as 0.76's
