@@ -198,8 +198,8 @@ func (h *holder) receivePipes() (map[fileID]*os.File, error) {
 	for {
 		m, f, err := h.receive()
 		switch {
-		case err == io.EOF:
-			h.pid = 0 // pin tells it is gone
+		case err == io.EOF, err == unix.ECONNRESET:
+			h.pid = 0 // it has exited or died: pin tells it is gone
 		case err != nil:
 			closeAll(pipes)
 			return nil, err

@@ -1,8 +1,11 @@
 package supervisor
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -206,4 +209,154 @@ func TestHolderKeepsPipesAcrossSvscanDeaths(t *testing.T) {
 	if ex := c.exit(t); ex.Status != 0 {
 		t.Errorf("holder exit status %v after bye, want 0", ex.Status)
 	}
+}
+
+// TestHolderEnds: bye ends a holder at once, whatever it holds; so does
+// the death of its svscan when it holds nothing. Then no holder is left
+// for the next svscan.
+func TestHolderEnds(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		pipes int
+		end   func(h *holder)
+	}{
+		{"bye", 2, (*holder).bye},
+		{"bye holding nothing", 0, (*holder).bye},
+		{"svscan dies holding nothing", 0, func(h *holder) { h.conn.Close() }},
+		{"svscan dies after dropping all", 1, func(h *holder) {
+			h.drop(fileID{7, 1000})
+			h.conn.Close()
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			scanDir := testScanDir(t)
+			c := startTestHolder(t, scanDir)
+			holdAll(t, c.holder, newLogPipes(t, tc.pipes))
+			tc.end(c.holder)
+			if ex := c.exit(t); ex.Status != 0 {
+				t.Errorf("exit status %v, want 0", ex.Status)
+			}
+			h, pipes, err := takeOver(scanDir, make(chan Exit, 1), nil)
+			if h != nil || pipes != nil || err != nil {
+				t.Errorf("take over after the holder's exit: %v, %v, %v; want nothing", h, pipes, err)
+			}
+		})
+	}
+}
+
+// TestHolderBusyWhileItsSvscanLives: a second svscan of the same directory
+// takes nothing from a holder whose svscan is alive, and cannot start a
+// holder of its own; the first svscan's holder goes on as before.
+func TestHolderBusyWhileItsSvscanLives(t *testing.T) {
+	scanDir := testScanDir(t)
+	c := startTestHolder(t, scanDir)
+	pipes := newLogPipes(t, 1)
+	holdAll(t, c.holder, pipes)
+
+	if h, got, err := takeOver(scanDir, make(chan Exit, 1), nil); !errors.Is(err, errHolderBusy) || h != nil || got != nil {
+		t.Errorf("take over from a live svscan's holder: %v, %v, %v; want %v", h, got, err, errHolderBusy)
+	}
+	exits := make(chan Exit, 1)
+	if h, err := startHolder(sharedReaper(), scanDir, exits); !errors.Is(err, unix.EADDRINUSE) {
+		t.Errorf("second holder of one directory: %v, %v; want %v", h, err, unix.EADDRINUSE)
+	}
+	if ex := waitExit(t, exits); ex.Status.ExitStatus() != holderFailed {
+		t.Errorf("second holder's exit %v, want status %d", ex.Status, holderFailed)
+	}
+
+	c.conn.Close()
+	_, got, _ := takeOverOK(t, scanDir)
+	checkTaken(t, pipes, got)
+}
+
+// TestHolderSurvivesATakerThatDies: a svscan that dies in the middle of a
+// hand-over takes nothing away: the holder still has every pipe for the
+// next one.
+func TestHolderSurvivesATakerThatDies(t *testing.T) {
+	scanDir := testScanDir(t)
+	c := startTestHolder(t, scanDir)
+	pipes := newLogPipes(t, 3)
+	holdAll(t, c.holder, pipes)
+	c.conn.Close()
+
+	s, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := connectHolder(s, scanDir); err != nil {
+		t.Fatal(err)
+	}
+	m, fd, err := recvHolderMsg(s, 0)
+	if err != nil || m.verb != verbHeld {
+		t.Fatalf("first message of a hand-over: %+v, %v; want a held pipe", m, err)
+	}
+	unix.Close(fd)
+	unix.Close(s) // the taker dies
+
+	h, got, _ := takeOverOK(t, scanDir)
+	if h.pid != c.pid {
+		t.Errorf("took over pid %d, want %d", h.pid, c.pid)
+	}
+	checkTaken(t, pipes, got)
+}
+
+// TestHolderIgnoresSignals: svstat shows the holder's pid as the hosted
+// loggers', so people will signal it; it must go on holding. The
+// signals that would end or stop it are ignored (SigIgn in /proc), and
+// after a volley of them it still hands its pipes over.
+func TestHolderIgnoresSignals(t *testing.T) {
+	scanDir := testScanDir(t)
+	c := startTestHolder(t, scanDir)
+	pipes := newLogPipes(t, 1)
+	holdAll(t, c.holder, pipes)
+
+	ignored := sigIgn(t, c.pid)
+	signals := []unix.Signal{unix.SIGTERM, unix.SIGHUP, unix.SIGALRM, unix.SIGINT, unix.SIGQUIT,
+		unix.SIGUSR1, unix.SIGUSR2, unix.SIGPIPE, unix.SIGTSTP, unix.SIGXCPU, unix.SIGVTALRM, unix.Signal(37)}
+	for _, sig := range signals {
+		if ignored&(1<<(sig-1)) == 0 {
+			t.Errorf("%v not ignored (SigIgn %#x)", sig, ignored)
+		}
+	}
+	// SEGV and ABRT keep the runtime's handler, which ignores them when
+	// they come from kill.
+	for _, sig := range append(signals, unix.SIGSEGV, unix.SIGABRT) {
+		if err := unix.Kill(c.pid, sig); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	c.conn.Close()
+	h, got, _ := takeOverOK(t, scanDir)
+	if h.pid != c.pid {
+		t.Errorf("took over pid %d, want %d", h.pid, c.pid)
+	}
+	checkTaken(t, pipes, got)
+	select {
+	case ex := <-c.exits:
+		c.gone = true
+		t.Errorf("holder exited after signals: %v", ex.Status)
+	default:
+	}
+}
+
+// sigIgn is the mask of signals process pid ignores (bit n-1 for signal
+// n), from /proc.
+func sigIgn(t *testing.T, pid int) uint64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "SigIgn:"); ok {
+			n, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatal("no SigIgn in /proc/PID/status")
+	return 0
 }
