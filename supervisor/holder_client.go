@@ -136,6 +136,24 @@ func (h *holder) awaitReady() error {
 // comes on exits (it is not our child: a pidfd tells), unless done is
 // closed first.
 func takeOver(scanDir fileID, exits chan<- Exit, done <-chan struct{}) (*holder, map[fileID]*os.File, error) {
+	deadline := time.Now().Add(holderBusyWait)
+	for {
+		h, pipes, err := attachHolder(scanDir, exits, done)
+		if err != errHolderBusy || time.Now().After(deadline) {
+			return h, pipes, err
+		}
+		time.Sleep(holderBusyWait / 50)
+	}
+}
+
+// holderBusyWait bounds how long takeOver retries a holder that says its
+// svscan is alive. The dead svscan's socket closes with its last copy,
+// and a child it was forking when it died has a copy until its exec (the
+// socket is close-on-exec): that child may outlive svscan for a moment.
+const holderBusyWait = time.Second
+
+// attachHolder is one attempt of takeOver.
+func attachHolder(scanDir fileID, exits chan<- Exit, done <-chan struct{}) (*holder, map[fileID]*os.File, error) {
 	s, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, nil, os.NewSyscallError("socket", err)

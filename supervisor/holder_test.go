@@ -358,3 +358,20 @@ func sigIgn(t *testing.T, pid int) uint64 {
 	t.Fatal("no SigIgn in /proc/PID/status")
 	return 0
 }
+
+// TestHolderHoldReplaces: a second hold of a service replaces the pipe
+// kept for it (a logger's pipe made anew), and a drop of a service it
+// does not hold changes nothing.
+func TestHolderHoldReplaces(t *testing.T) {
+	scanDir := testScanDir(t)
+	c := startTestHolder(t, scanDir)
+	first, second := newLogPipes(t, 1), newLogPipes(t, 1)
+	holdAll(t, c.holder, first)
+	holdAll(t, c.holder, second) // the same key, another pipe
+	if err := c.drop(fileID{7, 9999}); err != nil {
+		t.Fatal(err)
+	}
+	c.conn.Close()
+	_, got, _ := takeOverOK(t, scanDir)
+	checkTaken(t, second, got)
+}
