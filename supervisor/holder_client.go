@@ -78,8 +78,7 @@ func startHolder(r *Reaper, scanDir fileID, exits chan<- Exit) (*holder, error) 
 		Files: []uintptr{closedFd, closedFd, closedFd, uintptr(fds[1])},
 		Sys:   &syscall.SysProcAttr{Setsid: true},
 	}
-	argv := []string{HolderApplet, strconv.FormatUint(scanDir.dev, 10), strconv.FormatUint(scanDir.ino, 10)}
-	pid, err := r.Start(selfExe, argv, attr, exits)
+	pid, err := r.Start(selfExe, append([]string{HolderApplet}, scanDirArgs(scanDir)...), attr, exits)
 	unix.Close(fds[1])
 	if err != nil {
 		unix.Close(fds[0])
@@ -98,6 +97,11 @@ func startHolder(r *Reaper, scanDir fileID, exits chan<- Exit) (*holder, error) 
 	}
 	h.start = procStartTime(pid)
 	return h, nil
+}
+
+// scanDirArgs are the holder's arguments: scanDir's device and inode.
+func scanDirArgs(scanDir fileID) []string {
+	return []string{strconv.FormatUint(scanDir.dev, 10), strconv.FormatUint(scanDir.ino, 10)}
 }
 
 // newHolder wraps socket s, svscan's end of its holder's socket, for the

@@ -128,14 +128,9 @@ func TestHolderRefusesAnotherUid(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root, to connect as another user")
 	}
-	scanDir := testScanDir(t)
-	c := startTestHolder(t, scanDir)
-	pipes := newLogPipes(t, 2)
-	holdAll(t, c.holder, pipes)
-	c.conn.Close()
+	scanDir, _, pipes := orphanedHolder(t, 2)
 
-	dev, ino := strconv.FormatUint(scanDir.dev, 10), strconv.FormatUint(scanDir.ino, 10)
-	if got := runAs(t, binaryForOthers(t), []string{holderPeerApplet, dev, ino}); got != "eof" {
+	if got := runAs(t, binaryForOthers(t), append([]string{holderPeerApplet}, scanDirArgs(scanDir)...)); got != "eof" {
 		t.Errorf("uid %d got %q from root's holder, want eof (refused)", nobody, got)
 	}
 	_, got, _ := takeOverOK(t, scanDir)
@@ -160,8 +155,7 @@ func TestTakeOverRefusesAnotherUidsHolder(t *testing.T) {
 		Files: []uintptr{closedFd, closedFd, 2, uintptr(fds[1])},
 		Sys:   &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}},
 	}
-	argv := []string{HolderApplet, strconv.FormatUint(scanDir.dev, 10), strconv.FormatUint(scanDir.ino, 10)}
-	pid, err := sharedReaper().Start(binaryForOthers(t), argv, attr, exits)
+	pid, err := sharedReaper().Start(binaryForOthers(t), append([]string{HolderApplet}, scanDirArgs(scanDir)...), attr, exits)
 	unix.Close(fds[1])
 	if err != nil {
 		unix.Close(fds[0])
@@ -212,8 +206,7 @@ func TestHolderOutlivesKilledSvscan(t *testing.T) {
 	defer inW.Close()
 	exits := make(chan Exit, 1)
 	attr := &syscall.ProcAttr{Files: []uintptr{in.Fd(), outW.Fd(), 2, pipes[0].r.Fd()}}
-	dev, ino := strconv.FormatUint(scanDir.dev, 10), strconv.FormatUint(scanDir.ino, 10)
-	svscan, err := sharedReaper().Start(selfExe, []string{fakeSvscanApplet, dev, ino}, attr, exits)
+	svscan, err := sharedReaper().Start(selfExe, append([]string{fakeSvscanApplet}, scanDirArgs(scanDir)...), attr, exits)
 	in.Close()
 	outW.Close()
 	pipes[0].r.Close()

@@ -101,6 +101,18 @@ func holdAll(t *testing.T, h *holder, pipes []heldPipe) {
 	}
 }
 
+// orphanedHolder is a holder whose svscan died (its socket closed
+// without bye) while it held n pipes.
+func orphanedHolder(t *testing.T, n int) (fileID, *childHolder, []heldPipe) {
+	t.Helper()
+	scanDir := testScanDir(t)
+	c := startTestHolder(t, scanDir)
+	pipes := newLogPipes(t, n)
+	holdAll(t, c.holder, pipes)
+	c.conn.Close()
+	return scanDir, c, pipes
+}
+
 // checkTaken: got has exactly the pipes of want (same pipe: fstat's
 // device and inode are the write end's), each with its text still in it.
 func checkTaken(t *testing.T, want []heldPipe, got map[fileID]*os.File) {
@@ -169,19 +181,15 @@ func takeOverOK(t *testing.T, scanDir fileID) (*holder, map[fileID]*os.File, cha
 	return h, pipes, exits
 }
 
-// TestHolderKeepsPipesAcrossSvscanDeaths: svscan holds pipes, dies (its
+// TestHolderKeepsPipesAcrossSvscanDeaths: svscan holds pipes and dies (its
 // socket closes without bye), the next svscan takes the same holder over
 // with the same pipes and the bytes still in them; it drops one, dies in
 // turn, and the third gets the rest; bye ends the holder.
 func TestHolderKeepsPipesAcrossSvscanDeaths(t *testing.T) {
-	scanDir := testScanDir(t)
-	c := startTestHolder(t, scanDir)
+	scanDir, c, pipes := orphanedHolder(t, 3)
 	if c.start == 0 || c.start != procStartTime(c.pid) {
 		t.Errorf("start time %d, want the holder's %d", c.start, procStartTime(c.pid))
 	}
-	pipes := newLogPipes(t, 3)
-	holdAll(t, c.holder, pipes)
-	c.conn.Close() // the first svscan dies
 
 	h2, got, _ := takeOverOK(t, scanDir)
 	if h2.pid != c.pid || h2.start != c.start {
@@ -271,11 +279,7 @@ func TestHolderBusyWhileItsSvscanLives(t *testing.T) {
 // hand-over takes nothing away: the holder still has every pipe for the
 // next one.
 func TestHolderSurvivesATakerThatDies(t *testing.T) {
-	scanDir := testScanDir(t)
-	c := startTestHolder(t, scanDir)
-	pipes := newLogPipes(t, 3)
-	holdAll(t, c.holder, pipes)
-	c.conn.Close()
+	scanDir, c, pipes := orphanedHolder(t, 3)
 
 	s, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -299,14 +303,12 @@ func TestHolderSurvivesATakerThatDies(t *testing.T) {
 }
 
 // TestHolderIgnoresSignals: svstat shows the holder's pid as the hosted
-// loggers', so people will signal it; it must go on holding. The
+// loggers', so people will signal it; it must go on holding, most of all
+// when its svscan has died. The
 // signals that would end or stop it are ignored (SigIgn in /proc), and
 // after a volley of them it still hands its pipes over.
 func TestHolderIgnoresSignals(t *testing.T) {
-	scanDir := testScanDir(t)
-	c := startTestHolder(t, scanDir)
-	pipes := newLogPipes(t, 1)
-	holdAll(t, c.holder, pipes)
+	scanDir, c, pipes := orphanedHolder(t, 1)
 
 	ignored := sigIgn(t, c.pid)
 	signals := []unix.Signal{unix.SIGTERM, unix.SIGHUP, unix.SIGALRM, unix.SIGINT, unix.SIGQUIT,
@@ -324,7 +326,6 @@ func TestHolderIgnoresSignals(t *testing.T) {
 		}
 	}
 
-	c.conn.Close()
 	h, got, _ := takeOverOK(t, scanDir)
 	if h.pid != c.pid {
 		t.Errorf("took over pid %d, want %d", h.pid, c.pid)
