@@ -376,3 +376,103 @@ func TestHolderHoldReplaces(t *testing.T) {
 	_, got, _ := takeOverOK(t, scanDir)
 	checkTaken(t, second, got)
 }
+
+// TestOpenHolder: svscan's one call at start and after its holder's
+// death. The first starts a holder; after svscan's death the next takes
+// the same holder over with its pipes; after the holder's death (its
+// exit comes on exits) the next starts a new one, which holds nothing.
+func TestOpenHolder(t *testing.T) {
+	scanDir := testScanDir(t)
+	first := make(chan Exit, 1)
+	h, got, err := openHolder(sharedReaper(), scanDir, first, nil)
+	if err != nil || got != nil {
+		t.Fatalf("first openHolder: %v, %v", got, err)
+	}
+	killed := false
+	t.Cleanup(func() {
+		if !killed {
+			unix.Kill(h.pid, unix.SIGKILL)
+			waitExit(t, first)
+		}
+	})
+	pipes := newLogPipes(t, 2)
+	holdAll(t, h, pipes)
+	h.conn.Close() // svscan dies
+
+	second := make(chan Exit, 1)
+	done := make(chan struct{})
+	defer close(done)
+	h2, got, err := openHolder(sharedReaper(), scanDir, second, done)
+	if err != nil || h2 == nil || h2.pid != h.pid {
+		t.Fatalf("openHolder after svscan's death: %v, %v; want the holder %d", h2, err, h.pid)
+	}
+	checkTaken(t, pipes, got)
+
+	unix.Kill(h.pid, unix.SIGKILL)
+	if ex := waitExit(t, second); ex.Pid != h.pid {
+		t.Errorf("exit of %d, want the taken-over holder's %d", ex.Pid, h.pid)
+	}
+	waitExit(t, first) // our child: the reaper's too
+	killed = true
+	h2.conn.Close()
+
+	third, got := startedBy(t, scanDir)
+	if third.pid == h.pid || got != nil {
+		t.Errorf("openHolder after the holder's death: holder %d with %v; want a new one, with nothing", third.pid, got)
+	}
+}
+
+// startedBy calls openHolder where no holder is left: it must start one.
+func startedBy(t *testing.T, scanDir fileID) (*holder, map[fileID]*os.File) {
+	t.Helper()
+	exits := make(chan Exit, 1)
+	h, got, err := openHolder(sharedReaper(), scanDir, exits, nil)
+	if err != nil || h == nil {
+		t.Fatalf("openHolder with no holder left: %v, %v; want a new holder", h, err)
+	}
+	t.Cleanup(func() {
+		unix.Kill(h.pid, unix.SIGKILL)
+		waitExit(t, exits)
+	})
+	return h, got
+}
+
+// TestOpenHolderAfterAHandOverCutShort: a holder that dies in the middle
+// of a hand-over (here a fake one, which sends one pipe and closes) leaves
+// its pipes to svscan alone: openHolder starts a new holder and gives it
+// what came.
+func TestOpenHolderAfterAHandOverCutShort(t *testing.T) {
+	scanDir := testScanDir(t)
+	l, err := listenHolder(scanDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipes := newLogPipes(t, 1)
+	fake := make(chan error, 1)
+	go func() {
+		p := []unix.PollFd{{Fd: int32(l), Events: unix.POLLIN}}
+		unix.Poll(p, int(holderTimeout.Milliseconds()))
+		c, _, err := unix.Accept4(l, unix.SOCK_CLOEXEC)
+		unix.Close(l) // its name is free once it is gone
+		if err == nil {
+			err = sendHolderMsg(c, holderMsg{verb: verbHeld, key: pipes[0].key}, int(pipes[0].r.Fd()), 0)
+			unix.Close(c)
+		}
+		fake <- err
+	}()
+	h, got := startedBy(t, scanDir)
+	if err := <-fake; err != nil {
+		t.Fatal(err)
+	}
+	checkTaken(t, pipes, got) // reads what is in the pipe
+	pipes[0].w.WriteString("more\n")
+	pipes[0].text = "more\n"
+	pipes[0].r.Close()
+	for _, f := range got {
+		f.Close() // only the new holder keeps it
+	}
+	h.conn.Close()
+
+	_, got, _ = takeOverOK(t, scanDir)
+	checkTaken(t, pipes, got)
+}
