@@ -161,10 +161,7 @@ func TestTakeOverRefusesAnotherUidsHolder(t *testing.T) {
 		unix.Close(fds[0])
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		unix.Kill(pid, unix.SIGKILL)
-		waitExit(t, exits)
-	})
+	killAtEnd(t, pid)
 	h, err := newHolder(fds[0], pid)
 	if err != nil {
 		t.Fatal(err)
@@ -220,17 +217,7 @@ func TestHolderOutlivesKilledSvscan(t *testing.T) {
 		waitExit(t, exits)
 		t.Fatalf("fake svscan: %q", line)
 	}
-	pidfd, err := unix.PidfdOpen(holderPid, 0) // to kill the holder at the end, wherever it is
-	if err != nil {
-		t.Fatal(err)
-	}
-	holderGone := false
-	t.Cleanup(func() {
-		if !holderGone {
-			unix.PidfdSendSignal(pidfd, unix.SIGKILL, nil, 0)
-		}
-		unix.Close(pidfd)
-	})
+	killAtEnd(t, holderPid) // the fake svscan's child, not reaped: it is alive
 
 	unix.Kill(svscan, unix.SIGKILL)
 	if ex := waitExit(t, exits); ex.Status.Signal() != unix.SIGKILL {
@@ -243,9 +230,8 @@ func TestHolderOutlivesKilledSvscan(t *testing.T) {
 	}
 	checkTaken(t, pipes, got)
 
-	unix.PidfdSendSignal(pidfd, unix.SIGKILL, nil, 0)
+	unix.Kill(holderPid, unix.SIGKILL) // not reaped before holderExits has its exit
 	ex := waitExit(t, holderExits)
-	holderGone = true
 	if ex.Pid != holderPid || ex.Status.Signal() != unix.SIGKILL {
 		t.Errorf("exit of %d: %v; want the holder's %d killed by SIGKILL", ex.Pid, ex.Status, holderPid)
 	}

@@ -20,11 +20,10 @@ import (
 type childHolder struct {
 	*holder
 	exits chan Exit
-	gone  bool // its exit has been received
 }
 
-// startTestHolder starts a holder for scanDir and kills it at the end of
-// the test unless the test saw it exit.
+// startTestHolder starts a holder for scanDir, killed at the end of the
+// test.
 func startTestHolder(t *testing.T, scanDir fileID) *childHolder {
 	t.Helper()
 	c := &childHolder{exits: make(chan Exit, 1)}
@@ -32,21 +31,36 @@ func startTestHolder(t *testing.T, scanDir fileID) *childHolder {
 	if err != nil {
 		t.Fatal(err)
 	}
+	killAtEnd(t, h.pid)
 	c.holder = h
-	t.Cleanup(func() {
-		if !c.gone {
-			unix.Kill(h.pid, unix.SIGKILL)
-			waitExit(t, c.exits)
-		}
-	})
 	return c
+}
+
+// killAtEnd kills process pid at the end of the test and waits until it
+// has exited. pid must be a live process: the pidfd names it, and never a
+// later process with its pid (the test may have seen its exit, and the
+// reaper reaped it, long before).
+func killAtEnd(t *testing.T, pid int) {
+	t.Helper()
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		unix.Kill(pid, unix.SIGKILL) // not reaped yet: still its pid
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0)
+		p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		if n, _ := unix.Poll(p, int(holderTimeout.Milliseconds())); n != 1 {
+			t.Errorf("process %d still alive after SIGKILL", pid)
+		}
+		unix.Close(fd)
+	})
 }
 
 // exit waits for the holder's exit.
 func (c *childHolder) exit(t *testing.T) Exit {
 	t.Helper()
 	ex := waitExit(t, c.exits)
-	c.gone = true
 	if ex.Pid != c.pid {
 		t.Fatalf("exit of pid %d, want the holder's %d", ex.Pid, c.pid)
 	}
@@ -333,7 +347,6 @@ func TestHolderIgnoresSignals(t *testing.T) {
 	checkTaken(t, pipes, got)
 	select {
 	case ex := <-c.exits:
-		c.gone = true
 		t.Errorf("holder exited after signals: %v", ex.Status)
 	default:
 	}
@@ -383,18 +396,10 @@ func TestHolderHoldReplaces(t *testing.T) {
 // exit comes on exits) the next starts a new one, which holds nothing.
 func TestOpenHolder(t *testing.T) {
 	scanDir := testScanDir(t)
-	first := make(chan Exit, 1)
-	h, got, err := openHolder(sharedReaper(), scanDir, first, nil)
-	if err != nil || got != nil {
-		t.Fatalf("first openHolder: %v, %v", got, err)
+	h, got := startedBy(t, scanDir)
+	if got != nil {
+		t.Fatalf("first openHolder gave pipes %v", got)
 	}
-	killed := false
-	t.Cleanup(func() {
-		if !killed {
-			unix.Kill(h.pid, unix.SIGKILL)
-			waitExit(t, first)
-		}
-	})
 	pipes := newLogPipes(t, 2)
 	holdAll(t, h, pipes)
 	h.conn.Close() // svscan dies
@@ -408,12 +413,10 @@ func TestOpenHolder(t *testing.T) {
 	}
 	checkTaken(t, pipes, got)
 
-	unix.Kill(h.pid, unix.SIGKILL)
+	unix.Kill(h.pid, unix.SIGKILL) // not reaped before second has its exit: still its pid
 	if ex := waitExit(t, second); ex.Pid != h.pid {
 		t.Errorf("exit of %d, want the taken-over holder's %d", ex.Pid, h.pid)
 	}
-	waitExit(t, first) // our child: the reaper's too
-	killed = true
 	h2.conn.Close()
 
 	third, got := startedBy(t, scanDir)
@@ -427,13 +430,12 @@ func startedBy(t *testing.T, scanDir fileID) (*holder, map[fileID]*os.File) {
 	t.Helper()
 	exits := make(chan Exit, 1)
 	h, got, err := openHolder(sharedReaper(), scanDir, exits, nil)
+	if h != nil {
+		killAtEnd(t, h.pid)
+	}
 	if err != nil || h == nil {
 		t.Fatalf("openHolder with no holder left: %v, %v; want a new holder", h, err)
 	}
-	t.Cleanup(func() {
-		unix.Kill(h.pid, unix.SIGKILL)
-		waitExit(t, exits)
-	})
 	return h, got
 }
 
