@@ -36,15 +36,20 @@ import (
 // directory's device and inode (a symlink or a rename is the same tree,
 // as for services), which it binds at start, before it tells svscan it is
 // ready. So a connection that is refused means there is no holder: no
-// retry, no waiting. A connection that arrives while the holder's svscan
-// is alive is queued until the holder has looked at its svscan's socket:
-// svscan's death closes that socket before anyone can see svscan has died
-// (the kernel closes a process's descriptors before its parent can reap
-// it), so a later svscan's connection always finds the end of file
-// already there, and one from a svscan running beside the live one is
-// told "busy". Abstract names take no file in the scan directory (which
-// may be read-only, and a stale socket file would need removing) but have
-// no permissions and live per network namespace: either side checks the
+// retry, no waiting (binding only once svscan has died would leave a
+// moment where the holder exists and cannot be found). A connection that
+// arrives while the holder's svscan is alive is queued until the holder
+// has read what its svscan's socket holds: svscan's death closes that
+// socket before anyone can see svscan has died (the kernel closes a
+// process's descriptors before its parent can reap it), so a later
+// svscan's connection finds the end of file already there, and one from a
+// svscan running beside the live one is told "busy". (A child svscan was
+// forking when it died has a copy of the socket until its exec, so a
+// busy holder is asked again for a moment: takeOver.)
+//
+// Abstract names take no file in the scan directory (which may be
+// read-only, and a stale socket file would need removing) but have no
+// permissions and live per network namespace: either side checks the
 // other's uid (SO_PEERCRED) and talks only to its own; a name another uid
 // has taken is refused, not trusted.
 

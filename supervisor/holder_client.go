@@ -78,8 +78,7 @@ func startHolder(r *Reaper, scanDir fileID, exits chan<- Exit) (*holder, error) 
 		Files: []uintptr{closedFd, closedFd, closedFd, uintptr(fds[1])},
 		Sys:   &syscall.SysProcAttr{Setsid: true},
 	}
-	argv := []string{HolderApplet, strconv.FormatUint(scanDir.dev, 10), strconv.FormatUint(scanDir.ino, 10)}
-	pid, err := r.Start(selfExe, argv, attr, exits)
+	pid, err := r.Start(selfExe, append([]string{HolderApplet}, scanDirArgs(scanDir)...), attr, exits)
 	unix.Close(fds[1])
 	if err != nil {
 		unix.Close(fds[0])
@@ -98,6 +97,11 @@ func startHolder(r *Reaper, scanDir fileID, exits chan<- Exit) (*holder, error) 
 	}
 	h.start = procStartTime(pid)
 	return h, nil
+}
+
+// scanDirArgs are the holder's arguments: scanDir's device and inode.
+func scanDirArgs(scanDir fileID) []string {
+	return []string{strconv.FormatUint(scanDir.dev, 10), strconv.FormatUint(scanDir.ino, 10)}
 }
 
 // newHolder wraps socket s, svscan's end of its holder's socket, for the
@@ -136,6 +140,24 @@ func (h *holder) awaitReady() error {
 // comes on exits (it is not our child: a pidfd tells), unless done is
 // closed first.
 func takeOver(scanDir fileID, exits chan<- Exit, done <-chan struct{}) (*holder, map[fileID]*os.File, error) {
+	deadline := time.Now().Add(holderBusyWait)
+	for {
+		h, pipes, err := attachHolder(scanDir, exits, done)
+		if err != errHolderBusy || time.Now().After(deadline) {
+			return h, pipes, err
+		}
+		time.Sleep(holderBusyWait / 50)
+	}
+}
+
+// holderBusyWait bounds how long takeOver retries a holder that says its
+// svscan is alive. The dead svscan's socket closes with its last copy,
+// and a child it was forking when it died has a copy until its exec (the
+// socket is close-on-exec): that child may outlive svscan for a moment.
+const holderBusyWait = time.Second
+
+// attachHolder is one attempt of takeOver.
+func attachHolder(scanDir fileID, exits chan<- Exit, done <-chan struct{}) (*holder, map[fileID]*os.File, error) {
 	s, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, nil, os.NewSyscallError("socket", err)
@@ -198,8 +220,8 @@ func (h *holder) receivePipes() (map[fileID]*os.File, error) {
 	for {
 		m, f, err := h.receive()
 		switch {
-		case err == io.EOF:
-			h.pid = 0 // pin tells it is gone
+		case err == io.EOF, err == unix.ECONNRESET:
+			h.pid = 0 // it has exited or died: pin tells it is gone
 		case err != nil:
 			closeAll(pipes)
 			return nil, err

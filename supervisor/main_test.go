@@ -18,6 +18,10 @@ func TestMain(m *testing.M) {
 		os.Exit(RunBarrier(os.Args[1:]))
 	case HolderApplet:
 		os.Exit(RunHolder(os.Args[1:]))
+	case holderPeerApplet:
+		os.Exit(runHolderPeer(os.Args[1:]))
+	case fakeSvscanApplet:
+		os.Exit(runFakeSvscan(os.Args[1:]))
 	}
 	panicOnUnexpected = true
 	os.Exit(m.Run())
