@@ -4,9 +4,12 @@ import (
 	"encoding/binary"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"gotools/privdrop"
 )
 
 // The start barrier (docs/design.md, "Adoption").
@@ -29,10 +32,14 @@ import (
 // BarrierApplet is the name under which the gotools binary runs the
 // barrier (a hidden applet): argv is
 //
-//	supervise-start RELEASE-FD REPORT-FD CLOSED PROG [ARG...]
+//	supervise-start RELEASE-FD REPORT-FD CLOSED [-lLIMITS] PROG [ARG...]
 //
 // CLOSED is a bit mask of the standard descriptors PROG must get closed
-// (the Go runtime opens /dev/null on a closed one at start).
+// (the Go runtime opens /dev/null on a closed one at start). LIMITS
+// (privdrop.FormatLimits) are resource limits to set right before the
+// exec: a hosted logger's processor gets those of the process that
+// handed the logger over (hosted.go). PROG never starts with "-": it is
+// ./run, ./finish or an absolute path.
 const BarrierApplet = "supervise-start"
 
 // selfExe names this process's own executable, in a child forked from it
@@ -56,6 +63,14 @@ func RunBarrier(args []string) int {
 	if err1 != nil || err2 != nil || err3 != nil {
 		return notReleased
 	}
+	var limits []privdrop.ProcessLimit
+	if spec, ok := strings.CutPrefix(args[3], "-l"); ok {
+		var err error
+		if limits, err = privdrop.ParseLimitsArg(spec); err != nil || len(args) < 5 {
+			return notReleased
+		}
+		args = args[1:]
+	}
 	if !awaitRelease(release) {
 		return notReleased
 	}
@@ -66,7 +81,10 @@ func RunBarrier(args []string) int {
 		}
 	}
 	unix.CloseOnExec(report)
-	err := syscall.Exec(args[3], args[3:], os.Environ())
+	err := setLimits(limits)
+	if err == nil {
+		err = syscall.Exec(args[3], args[3:], os.Environ())
+	}
 	errno, ok := err.(syscall.Errno)
 	if !ok {
 		errno = syscall.EINVAL
@@ -75,6 +93,20 @@ func RunBarrier(args []string) int {
 	binary.LittleEndian.PutUint32(b[:], uint32(errno))
 	unix.Write(report, b[:])
 	return notReleased
+}
+
+// setLimits sets each limit but the open files' (which the Go runtime
+// puts back to what it found at start when it execs).
+func setLimits(limits []privdrop.ProcessLimit) error {
+	for _, l := range limits {
+		if l.Resource == unix.RLIMIT_NOFILE {
+			continue
+		}
+		if err := unix.Setrlimit(l.Resource, &unix.Rlimit{Cur: l.Soft, Max: l.Max}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // awaitRelease reads the release byte; false at end of file (the
@@ -100,8 +132,9 @@ type heldChild struct {
 
 // startHeld starts argv0 with argv and attr behind the barrier, through
 // the reaper. The child's descriptors are attr.Files, then the two pipe
-// ends the barrier uses, which it closes before it execs argv0.
-func startHeld(r *Reaper, argv0 string, argv []string, attr *syscall.ProcAttr, exits chan<- Exit) (*heldChild, error) {
+// ends the barrier uses, which it closes before it execs argv0. limits,
+// if any, are set right before the exec.
+func startHeld(r *Reaper, argv0 string, argv []string, attr *syscall.ProcAttr, limits []privdrop.ProcessLimit, exits chan<- Exit) (*heldChild, error) {
 	r.held <- struct{}{}
 	var rel, rep [2]int
 	if err := unix.Pipe2(rel[:], unix.O_CLOEXEC); err != nil {
@@ -123,7 +156,11 @@ func startHeld(r *Reaper, argv0 string, argv []string, attr *syscall.ProcAttr, e
 	n := len(attr.Files)
 	child := *attr
 	child.Files = append(attr.Files[:n:n], uintptr(rel[0]), uintptr(rep[1]))
-	bargv := append([]string{BarrierApplet, strconv.Itoa(n), strconv.Itoa(n + 1), strconv.Itoa(closed), argv0}, argv[1:]...)
+	bargv := []string{BarrierApplet, strconv.Itoa(n), strconv.Itoa(n + 1), strconv.Itoa(closed)}
+	if len(limits) > 0 {
+		bargv = append(bargv, "-l"+privdrop.FormatLimits(limits))
+	}
+	bargv = append(append(bargv, argv0), argv[1:]...)
 	pid, err := r.Start(selfExe, bargv, &child, exits)
 	unix.Close(rel[0])
 	unix.Close(rep[1])

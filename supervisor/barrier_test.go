@@ -16,7 +16,7 @@ import (
 func heldShell(t *testing.T, dir, script string, exits chan Exit) *heldChild {
 	t.Helper()
 	attr := &syscall.ProcAttr{Dir: dir, Env: []string{"PATH=/usr/bin:/bin"}, Files: []uintptr{closedFd, closedFd, 2}}
-	h, err := startHeld(sharedReaper(), "/bin/sh", []string{"sh", "-c", script}, attr, exits)
+	h, err := startHeld(sharedReaper(), "/bin/sh", []string{"sh", "-c", script}, attr, nil, exits)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestBarrierRunsOnlyOnceReleased(t *testing.T) {
 func TestBarrierExecFailure(t *testing.T) {
 	exits := make(chan Exit, 1)
 	attr := &syscall.ProcAttr{Dir: t.TempDir(), Files: []uintptr{closedFd, closedFd, closedFd}}
-	h, err := startHeld(sharedReaper(), "./missing", []string{"./missing"}, attr, exits)
+	h, err := startHeld(sharedReaper(), "./missing", []string{"./missing"}, attr, nil, exits)
 	if err != nil {
 		t.Fatal(err)
 	}

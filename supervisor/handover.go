@@ -88,7 +88,7 @@ func decodeHandover(b []byte) (args, env []string, err error) {
 func HandOver(args, env []string) bool {
 	ppid := unix.Getppid()
 	msg := encodeHandover(args, env)
-	if ppid <= 1 || len(msg) > maxHandover {
+	if ppid <= 0 || len(msg) > maxHandover {
 		return false
 	}
 	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)

@@ -27,7 +27,7 @@ type hostedLogger struct {
 	args   []string
 	env    []string
 	as     privdrop.FSSwitch
-	limits []rlimit
+	limits []privdrop.ProcessLimit
 	cred   *syscall.Credential // the account's, for processors; nil if ours
 	reaper *Reaper
 
@@ -35,23 +35,6 @@ type hostedLogger struct {
 	l       *logger.Logger // nil until opened
 	pending []syscall.Signal
 	killed  syscall.Signal // the signal that ended it, if any
-}
-
-// rlimit is one resource limit of the process that handed over, given to
-// its processors.
-type rlimit struct {
-	resource int
-	lim      unix.Rlimit
-}
-
-// processorLimits are the limits a hosted logger's processors get from the
-// process that handed over. RLIMIT_NOFILE is not among them: the Go
-// runtime of that process had raised its soft limit, and what it was
-// before cannot be read (docs/design.md).
-var processorLimits = []int{
-	unix.RLIMIT_CPU, unix.RLIMIT_FSIZE, unix.RLIMIT_DATA, unix.RLIMIT_STACK, unix.RLIMIT_CORE,
-	unix.RLIMIT_RSS, unix.RLIMIT_NPROC, unix.RLIMIT_MEMLOCK, unix.RLIMIT_AS, unix.RLIMIT_LOCKS,
-	unix.RLIMIT_SIGPENDING, unix.RLIMIT_MSGQUEUE, unix.RLIMIT_NICE, unix.RLIMIT_RTPRIO, unix.RLIMIT_RTTIME,
 }
 
 // errNotHostable is why a handover is refused; the process then runs the
@@ -70,14 +53,14 @@ func newHostedLogger(req *handover, pid int, r *Reaper) (*hostedLogger, error) {
 	if !as.Permitted() {
 		return nil, errNotHostable
 	}
-	h := &hostedLogger{pid: pid, files: req.files, args: req.args, env: req.env, as: as, reaper: r}
-	for _, res := range processorLimits {
-		var lim unix.Rlimit
-		if err := unix.Prlimit(req.pid, res, nil, &lim); err != nil {
-			return nil, err
-		}
-		h.limits = append(h.limits, rlimit{res, lim})
+	// The processors get the limits of the process that handed over,
+	// but for open files (its Go runtime had raised its own soft limit,
+	// and the barrier puts back svscan's: docs/design.md).
+	limits, err := privdrop.ProcessLimits(req.pid)
+	if err != nil {
+		return nil, err
 	}
+	h := &hostedLogger{pid: pid, files: req.files, args: req.args, env: req.env, as: as, reaper: r, limits: limits}
 	self, _ := unix.Getgroups()
 	slices.Sort(self)
 	if req.uid != unix.Geteuid() || req.gid != unix.Getegid() || !slices.Equal(groups, self) {
@@ -222,10 +205,10 @@ func (h *hostedLogger) deliver(sig syscall.Signal) {
 }
 
 // startProcessor starts a processor as the process that handed over would
-// have: as its account, with its environment and limits, umask 022 (the
-// caller runs inside asAccount, whose thread a fork copies), and through
-// this process's reaper. It is held at the start barrier until its
-// limits are set.
+// have: as its account, with its environment and limits, umask 022 (it is
+// forked from inside the account's switch, whose thread a fork copies),
+// and through this process's reaper. The start barrier sets its limits
+// before it execs /bin/sh.
 func (h *hostedLogger) startProcessor(dirfd int, argv []string, files []*os.File) (func() (syscall.WaitStatus, error), error) {
 	attr := &syscall.ProcAttr{
 		Dir:   "/proc/self/fd/" + strconv.Itoa(dirfd),
@@ -240,12 +223,13 @@ func (h *hostedLogger) startProcessor(dirfd int, argv []string, files []*os.File
 		}
 	}
 	exits := make(chan Exit, 1)
-	held, err := startHeld(h.reaper, argv[0], argv, attr, exits)
+	var held *heldChild
+	err := privdrop.ErrNotPermitted
+	if asErr := h.as.Do(func() { held, err = startHeld(h.reaper, argv[0], argv, attr, h.limits, exits) }); asErr != nil {
+		err = asErr
+	}
 	if err != nil {
 		return nil, err
-	}
-	for _, l := range h.limits {
-		unix.Prlimit(held.pid, l.resource, &l.lim, nil)
 	}
 	if err := held.let(); err != nil {
 		<-exits

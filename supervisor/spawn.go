@@ -74,7 +74,7 @@ func (f *forkSpawner) start(prog string, args ...string) (int, uint64, error) {
 			f.warn(err)
 		}
 	}
-	held, err := startHeld(f.reaper, prog, append([]string{prog}, args...), attr, f.exits)
+	held, err := startHeld(f.reaper, prog, append([]string{prog}, args...), attr, nil, f.exits)
 	if notifyW != nil {
 		notifyW.Close()
 		if err != nil {
