@@ -35,6 +35,12 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
+	// Programs that become another account (setuidgid nobody multilog)
+	// must still find the binaries under test.
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	binDir = filepath.Join(tmp, "bin")
 	gotoolsBin = filepath.Join(tmp, "gotools")
 	args := []string{"build", "-trimpath", "-o", gotoolsBin}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -56,7 +57,7 @@ func (sc hostedScenario) underSvscan(t *testing.T, bin, dir string) mlOutcome {
 		fmt.Sprintf("#!/bin/sh\ncd %s || exit 111\n%s\n", dir, sc.logRun))
 	must(t, os.WriteFile(filepath.Join(sv, "log", "down"), nil, 0o644))
 	must(t, os.WriteFile(filepath.Join(sv, "log", "finish"), []byte(fmt.Sprintf("#!/bin/sh\necho \"$1 $2\" >>%s\n", exits)), 0o755))
-	b := (cmd{Dir: base, Bin: bin}).startIsolated(t, filepath.Join(binDir, "svscan"), "s")
+	b := (cmd{Dir: base, Bin: bin, MountProc: true}).startIsolated(t, filepath.Join(binDir, "svscan"), "s")
 	waitFor(t, patience, "the service to write its input", func() (bool, error) {
 		_, err := os.Stat(wrote)
 		return err == nil, nil
@@ -68,9 +69,9 @@ func (sc hostedScenario) underSvscan(t *testing.T, bin, dir string) mlOutcome {
 			return true, nil // it has ended already (a fatal start)
 		}
 		if bin == binDir {
-			return x["state"] == "up" && x["hosted"] == "1", fmt.Errorf("xstatus %v", x)
+			return x["state"] == "up" && x["hosted"] == "1", fmt.Errorf("xstatus %v, stderr %q", x, b.Stderr.String())
 		}
-		return x["state"] == "up", fmt.Errorf("xstatus %v", x)
+		return x["state"] == "up", fmt.Errorf("xstatus %v, stderr %q", x, b.Stderr.String())
 	})
 	if bin != binDir {
 		if x := readXStatus(t, filepath.Join(sv, "log")); x["hosted"] == "1" {
@@ -129,7 +130,7 @@ func TestMultilogDiffHosted(t *testing.T) {
 		{"status file", "one\n" + long + "\n", "=st"},
 		{"e truncation", long[:199] + "\n" + long[:201] + "\n", "t e"},
 		{"partial last line", "one\ntwo", "e ./d"},
-		{"long lines rotate", strings.Repeat(long[:2999]+"\n", 10), "s4096 n5 ./d"},
+		{"long lines rotate", strings.Repeat(long[:2499]+"\n", 10), "s4096 n5 ./d"},
 		{"s4096 n3", lines(300, 51), "s4096 n3 ./d"},
 		{"stamped s6000", lines(600, 20), "t s6000 n30 ./d"},
 		{"two dirs", lines(400, 30), "s4096 n3 ./a -*5 s8000 n4 ./b"},
@@ -217,7 +218,8 @@ func TestHandoverForgedRefused(t *testing.T) {
 	requireRoot(t)
 	base := t.TempDir()
 	dir := filepath.Join(base, "s")
-	writeService(t, dir, "main", "#!/bin/sh\nexec multilog t ./forged\n", "")
+	// Its input a FIFO opened for reading and writing: it never ends.
+	writeService(t, dir, "main", "#!/bin/sh\nmkfifo in 2>/dev/null\nexec multilog t ./forged <>in\n", "")
 	writeService(t, dir, "grandchild", "#!/bin/sh\necho hello\nexec sleep 1000000\n", "#!/bin/sh\nmultilog t ./main\n")
 	s := startScan(t, cmd{MountProc: true}, base, "s", true)
 	waitLogged(t, filepath.Join(dir, "grandchild", "log", "main"), "hello")
@@ -247,26 +249,33 @@ func TestHandoverForgedRefused(t *testing.T) {
 	}
 }
 
-// forgeHandover sends svscan pid a handover request as multilog does, with
+// forgeHandover sends svscan a handover request as multilog does, with
 // this process's descriptors, and returns the reply.
 func forgeHandover(svscanPid int) (string, error) {
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return "", err
+	fd := -1
+	// The name is svscan's pid in its namespace, 1, in the first slot
+	// free: several tests run such an svscan at once.
+	for n := 0; n < 16 && fd < 0; n++ {
+		name := "@gotools-svscan/1"
+		if n > 0 {
+			name += fmt.Sprintf("/%d", n)
+		}
+		s, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return "", err
+		}
+		if unix.Connect(s, &unix.SockaddrUnix{Name: name}) == nil {
+			if cred, err := unix.GetsockoptUcred(s, unix.SOL_SOCKET, unix.SO_PEERCRED); err == nil && int(cred.Pid) == svscanPid {
+				fd = s
+				break
+			}
+		}
+		unix.Close(s)
+	}
+	if fd < 0 {
+		return "", fmt.Errorf("no handover socket of svscan %d", svscanPid)
 	}
 	defer unix.Close(fd)
-	// The name is svscan's PID namespace and its pid there, 1.
-	ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", svscanPid))
-	if err != nil {
-		return "", err
-	}
-	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: "@gotools-svscan/" + ns + "/1"}); err != nil {
-		return "", err
-	}
-	cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED)
-	if err != nil || int(cred.Pid) != svscanPid {
-		return "", fmt.Errorf("peer %+v, want svscan %d (%v)", cred, svscanPid, err)
-	}
 	msg := []byte("gotools-multilog-handover-1\x001\x00./forged\x00")
 	if err := unix.Sendmsg(fd, msg, unix.UnixRights(0, 1, 2, 0), nil, 0); err != nil {
 		return "", err
@@ -310,16 +319,36 @@ func svcLetters(t *testing.T, bin string, hosted bool) []string {
 	if !hosted {
 		must(t, os.WriteFile(filepath.Join(sv, "log", "no-hosting"), nil, 0o644))
 	}
-	startScan(t, cmd{MountProc: true}, base, "s", true)
+	tree := startScan(t, cmd{MountProc: true}, base, "s", true)
 	logDir := filepath.Join(sv, "log")
+	// up waits for a logger that a signal reaches as multilog: hosted, or
+	// a multilog process that catches TERM (before, the signal would hit
+	// the shell of log/run, or multilog's start-up).
 	up := func() {
 		t.Helper()
 		waitFor(t, patience, "the logger up, hosted or not as asked", func() (bool, error) {
 			x := readXStatus(t, logDir)
-			return x["state"] == "up" && x["hosted"] == map[bool]string{false: "0", true: "1"}[hosted], fmt.Errorf("xstatus %v", x)
+			if x["state"] != "up" {
+				return false, fmt.Errorf("xstatus %v", x)
+			}
+			if hosted {
+				return x["hosted"] == "1", fmt.Errorf("xstatus %v", x)
+			}
+			for _, p := range nsProcs(t, tree.innerPid(t)) {
+				if strconv.Itoa(p.NSpid) == x["pid"] && p.Name == "multilog" {
+					b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.Pid))
+					return sigCgtOf(string(b))&(1<<(syscall.SIGTERM-1)) != 0, nil
+				}
+			}
+			return false, fmt.Errorf("xstatus %v", x)
 		})
 	}
 	up()
+	// Logging: a multilog process has its signal handlers by then.
+	waitFor(t, patience, "a line in current", func() (bool, error) {
+		st, err := os.Stat(filepath.Join(logDir, "main", "current"))
+		return err == nil && st.Size() > 0, nil
+	})
 	archives := func() int {
 		m, _ := filepath.Glob(filepath.Join(logDir, "main", "@*.s"))
 		return len(m)
@@ -360,7 +389,8 @@ func svcLetters(t *testing.T, bin string, hosted bool) []string {
 			case "continued":
 				return strings.HasPrefix(line, "w/log: up") && !strings.Contains(line, "paused"), nil
 			case "down":
-				return strings.HasPrefix(line, "w/log: down"), fmt.Errorf("svstat %q", line)
+				// ./finish runs while svstat says down: its line too.
+				return strings.HasPrefix(line, "w/log: down") && strings.Count(finishes(), "\n") > exited, fmt.Errorf("svstat %q", line)
 			}
 			return strings.HasPrefix(line, "w/log: up"), fmt.Errorf("svstat %q", line)
 		})
@@ -372,6 +402,17 @@ func svcLetters(t *testing.T, bin string, hosted bool) []string {
 			normaliseSvstat(svstatLine(t, cmd{}, dir, "w/log")), ends[len(ends)-1]))
 	}
 	return transcript
+}
+
+// sigCgtOf is the caught-signal mask of a /proc/PID/status text.
+func sigCgtOf(status string) uint64 {
+	for _, line := range strings.Split(status, "\n") {
+		if hex, ok := strings.CutPrefix(line, "SigCgt:\t"); ok {
+			mask, _ := strconv.ParseUint(hex, 16, 64)
+			return mask
+		}
+	}
+	return 0
 }
 
 func cmpTranscripts(a, b []string) string {

@@ -3,7 +3,6 @@ package supervisor
 import (
 	"bytes"
 	"errors"
-	"os"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -20,19 +19,28 @@ import (
 // learns from the kernel, never from the message.
 
 // hostAddress is the abstract unix socket on which svscan pid takes
-// handovers. Abstract: nothing on disk to clean up, and gone with the
-// process. Anyone may connect; svscan checks who did. Abstract names are
-// shared by every process of a network namespace, which may hold several
-// PID namespaces (containers on the host's network, each with an svscan
-// as PID 1): the name says whose pid it is by the PID namespace's inode,
-// which the svscan and its children share.
-func hostAddress(pid int) string {
-	ns, err := os.Readlink("/proc/self/ns/pid") // pid:[INODE]
-	if err != nil {
-		ns = "?"
+// handovers, in slot n. Abstract: nothing on disk to clean up, and gone
+// with the process. Anyone may connect; svscan checks who did.
+//
+// Abstract names are shared by every process of a network namespace, which
+// may hold several PID namespaces (containers on the host's network, each
+// with an svscan as PID 1), so the same pid may be wanted by several
+// svscans: each takes the first free of hostSlots names, and a multilog
+// tries them in turn until the socket's owner is its parent (SO_PEERCRED
+// names a process of another PID namespace as pid 0). Nothing else
+// identifies the svscan without /proc, which a multilog that has become
+// another user may not read.
+func hostAddress(pid, n int) string {
+	a := "@gotools-svscan/" + strconv.Itoa(pid)
+	if n > 0 {
+		a += "/" + strconv.Itoa(n)
 	}
-	return "@gotools-svscan/" + ns + "/" + strconv.Itoa(pid)
+	return a
 }
+
+// hostSlots is how many svscans of the same pid a network namespace can
+// have hosting loggers.
+const hostSlots = 16
 
 // handoverMagic starts every request: a version, so that a binary of
 // another gotools version is refused rather than misread.
@@ -91,20 +99,11 @@ func HandOver(args, env []string) bool {
 	if ppid <= 0 || len(msg) > maxHandover {
 		return false
 	}
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
+	fd := connectParent(ppid)
+	if fd < 0 {
 		return false
 	}
 	defer unix.Close(fd)
-	addr := hostAddress(ppid)
-	if unix.Connect(fd, &unix.SockaddrUnix{Name: addr}) != nil {
-		return false
-	}
-	// The socket must be our parent's own: a name in the abstract
-	// namespace can be taken by anyone.
-	if cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED); err != nil || int(cred.Pid) != ppid {
-		return false
-	}
 	cwd, err := unix.Open(".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return false // multilog itself says why
@@ -121,4 +120,24 @@ func HandOver(args, env []string) bool {
 		}
 		return n == 1 && reply[0] == 'y'
 	}
+}
+
+// connectParent connects to the handover socket of svscan ppid, and checks
+// that the socket is its own: a name in the abstract namespace can be
+// taken by anyone. -1 if there is none.
+func connectParent(ppid int) int {
+	for n := range hostSlots {
+		fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return -1
+		}
+		if unix.Connect(fd, &unix.SockaddrUnix{Name: hostAddress(ppid, n)}) == nil {
+			cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED)
+			if err == nil && int(cred.Pid) == ppid {
+				return fd
+			}
+		}
+		unix.Close(fd)
+	}
+	return -1
 }

@@ -33,9 +33,16 @@ type handover struct {
 	reply         chan bool
 }
 
-// newLoggerHost listens on this process's handover address.
+// newLoggerHost listens on the first free handover address of this
+// process's pid.
 func newLoggerHost(r *Reaper, shown func() (int, uint64)) (*LoggerHost, error) {
-	ln, err := net.ListenUnix("unixpacket", &net.UnixAddr{Name: hostAddress(os.Getpid()), Net: "unixpacket"})
+	var ln *net.UnixListener
+	var err error
+	for n := range hostSlots {
+		if ln, err = net.ListenUnix("unixpacket", &net.UnixAddr{Name: hostAddress(os.Getpid(), n), Net: "unixpacket"}); err == nil {
+			break
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

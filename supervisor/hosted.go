@@ -45,6 +45,9 @@ var errNotHostable = errors.New("not hostable")
 // process and makes the logger; it does not start it. pid is what the
 // Service will show.
 func newHostedLogger(req *handover, pid int, r *Reaper) (*hostedLogger, error) {
+	if !ownProc() {
+		return nil, errNotHostable // /proc/PID would be another process
+	}
 	groups, err := privdrop.ProcessGroups(req.pid)
 	if err != nil {
 		return nil, err
@@ -225,7 +228,7 @@ func (h *hostedLogger) startProcessor(dirfd int, argv []string, files []*os.File
 	exits := make(chan Exit, 1)
 	var held *heldChild
 	err := privdrop.ErrNotPermitted
-	if asErr := h.as.Do(func() { held, err = startHeld(h.reaper, argv[0], argv, attr, h.limits, exits) }); asErr != nil {
+	if asErr := h.as.Do(func() { held, err = startHeld(h.reaper, "/bin/sh", argv, attr, h.limits, exits) }); asErr != nil {
 		err = asErr
 	}
 	if err != nil {

@@ -72,15 +72,15 @@ type (
 		pid int
 		err error
 	}
-	evReady    struct{ pid int } // ./run wrote a newline to its notification fd
+	evReady struct{ pid int } // ./run wrote a newline to its notification fd
 	// evHosted: the ./run orig handed its logger over (hosted.go); from
 	// now on the logger is pid, the tree's holder, to the status.
 	evHosted struct {
 		orig, pid int
 		procStart uint64
 	}
-	evWake     struct{}          // start-up, or the deadline passed
-	evShutdown struct{}          // stop for shutdown: dx, then SIGKILL at the stop deadline
+	evWake     struct{} // start-up, or the deadline passed
+	evShutdown struct{} // stop for shutdown: dx, then SIGKILL at the stop deadline
 )
 
 func (evControl) isEvent()     {}

@@ -22,9 +22,9 @@ type holderKeeper struct {
 	host    *LoggerHost
 
 	mu     sync.Mutex
-	holder *holder              // nil while there is none
-	pipes  map[fileID]*os.File  // every log pipe's read end, by main service
-	taken  map[fileID]*os.File  // read ends a dead svscan's holder handed over, until paired
+	holder *holder             // nil while there is none
+	pipes  map[fileID]*os.File // every log pipe's read end, by main service
+	taken  map[fileID]*os.File // read ends a dead svscan's holder handed over, until paired
 }
 
 // newHolderKeeper takes over the holder a dead svscan of scanDir left, or

@@ -218,7 +218,7 @@ func (f *forkSpawner) awaitReadiness(r *os.File, pid int) {
 // after boot), or 0 if it cannot be read, or if /proc belongs to another
 // PID namespace (then /proc/PID is some other process, or none).
 func procStartTime(pid int) uint64 {
-	if self, err := os.Readlink("/proc/self"); err != nil || self != strconv.Itoa(os.Getpid()) {
+	if !ownProc() {
 		return 0
 	}
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
@@ -226,6 +226,13 @@ func procStartTime(pid int) uint64 {
 		return 0
 	}
 	return statStartTime(b)
+}
+
+// ownProc reports whether /proc is mounted and shows this process's PID
+// namespace: only then does /proc/PID name the process pid.
+func ownProc() bool {
+	self, err := os.Readlink("/proc/self")
+	return err == nil && self == strconv.Itoa(os.Getpid())
 }
 
 // statStartTime is field 22 of the text of a /proc/PID/stat, or 0 if it
