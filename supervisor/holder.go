@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -83,11 +84,17 @@ func holderName(scanDir fileID) string {
 	return "@gotools-svscan-holder/" + strconv.FormatUint(scanDir.dev, 10) + "/" + strconv.FormatUint(scanDir.ino, 10)
 }
 
+// holderComm is the holder's process name (at most 15 bytes and a NUL).
+var holderComm = []byte(HolderApplet + "\x00")
+
 // RunHolder is the holder's side; the result is its exit code: 0 after
 // "bye" or once its svscan has died leaving it nothing to hold,
 // holderFailed when it cannot start.
 func RunHolder(args []string) int {
 	ignoreSignals()
+	// Its own name for ps and /proc/PID/status, rather than the "exe" of
+	// /proc/self/exe: svstat shows its pid for hosted loggers.
+	unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&holderComm[0])), 0, 0, 0)
 	if len(args) != 2 {
 		return holderFailed
 	}
