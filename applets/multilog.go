@@ -47,8 +47,13 @@ func runMultilog(p *Proc, args []string) error {
 
 	// Under a gotools svscan, svscan runs the logger from here on
 	// (docs/design.md, "Hosted loggers"), unless it refuses.
-	if p.Files[0] != nil && supervisor.HandOver(args, p.Env) {
-		return nil
+	if p.Files[0] != nil {
+		switch supervisor.HandOver(args, p.Env) {
+		case supervisor.Hosted:
+			return nil
+		case supervisor.Lost:
+			return p.Fail(ExitTemporary, supervisor.ErrHandoverLost)
+		}
 	}
 	script := logger.ParseScript(args)
 	stdout := p.Stdout

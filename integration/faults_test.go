@@ -142,6 +142,8 @@ func (k *killTree) census(t *testing.T) census {
 // logger must run exactly once, supervised (svstat shows the pid that
 // really runs). A hosted logger is no process: no multilog may run for
 // it, and svstat shows the pid of the tree's one descriptor holder.
+// (A multilog that was starting when svscan was killed runs on as a
+// process, and is adopted as such.)
 func (c census) problems(names []string) []string {
 	var bad []string
 	if c.hosted && len(c.holders) != 1 {
@@ -154,10 +156,12 @@ func (c census) problems(names []string) []string {
 			hosted bool
 		}{{name, c.writers[name], false}, {name + "/log", c.loggers[name], c.hosted}} {
 			want := ""
+			// A multilog process can be the logger in a hosted tree too:
+			// one that ran before a kill, adopted by the next svscan.
 			switch {
 			case m.hosted && len(m.pids) == 0 && len(c.holders) == 1:
 				want = fmt.Sprintf("up (pid %d) ", c.holders[0])
-			case !m.hosted && len(m.pids) == 1:
+			case len(m.pids) == 1:
 				want = fmt.Sprintf("up (pid %d) ", m.pids[0])
 			}
 			if want == "" || !strings.HasPrefix(c.svstat[m.dir], want) {

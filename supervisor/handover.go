@@ -89,36 +89,59 @@ func decodeHandover(b []byte) (args, env []string, err error) {
 	return args, env, nil
 }
 
+// Handover is how a HandOver ended.
+type Handover int
+
+const (
+	// NotHosted: no gotools svscan is the parent, or it refused: the
+	// process runs the logger itself.
+	NotHosted Handover = iota
+	// Hosted: svscan runs the logger from now on; the process exits 0.
+	Hosted
+	// Lost: svscan ended before it answered. It may have taken the logger
+	// and recorded it as hosted; a process running it now could be one
+	// that nobody supervises beside the next svscan's, so the process
+	// exits 111 (ErrHandoverLost) and the next svscan starts the logger
+	// again.
+	Lost
+)
+
+// ErrHandoverLost is the failure of a Lost handover.
+var ErrHandoverLost = errors.New("svscan ended during the handover")
+
 // HandOver offers this process's multilog (args, env) to the gotools
-// svscan whose child it is. True means svscan runs it from now on and
-// this process is to exit 0 at once; false (no such svscan, a refusal,
-// any failure) means the process runs the logger itself.
-func HandOver(args, env []string) bool {
+// svscan whose child it is.
+func HandOver(args, env []string) Handover {
 	ppid := unix.Getppid()
 	msg := encodeHandover(args, env)
 	if ppid <= 0 || len(msg) > maxHandover {
-		return false
+		return NotHosted
 	}
 	fd := connectParent(ppid)
 	if fd < 0 {
-		return false
+		return NotHosted
 	}
 	defer unix.Close(fd)
 	cwd, err := unix.Open(".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return false // multilog itself says why
+		return NotHosted // multilog itself says why
 	}
 	defer unix.Close(cwd)
 	if unix.Sendmsg(fd, msg, unix.UnixRights(0, 1, 2, cwd), nil, 0) != nil {
-		return false
+		return NotHosted
 	}
 	var reply [1]byte
 	for {
 		n, err := unix.Read(fd, reply[:])
-		if err == unix.EINTR {
+		switch {
+		case err == unix.EINTR:
 			continue
+		case n == 1 && reply[0] == 'y':
+			return Hosted
+		case n == 1:
+			return NotHosted
 		}
-		return n == 1 && reply[0] == 'y'
+		return Lost
 	}
 }
 
