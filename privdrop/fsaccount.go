@@ -56,16 +56,17 @@ func (s FSSwitch) Do(f func()) error {
 		return nil
 	}
 	runtime.LockOSThread()
-	if err := s.to.enter(s.self); err != nil {
+	// Deferred, so that a panic or Goexit in f leaves no goroutine of the
+	// process on a thread with the account's ids.
+	defer func() {
 		if s.self.enter(s.to) == nil {
 			runtime.UnlockOSThread()
 		}
+	}()
+	if err := s.to.enter(s.self); err != nil {
 		return err
 	}
 	f()
-	if s.self.enter(s.to) == nil {
-		runtime.UnlockOSThread()
-	}
 	return nil
 }
 

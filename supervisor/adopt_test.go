@@ -41,6 +41,7 @@ func TestAdoptable(t *testing.T) {
 			observed{fileID{}, "", 5000}, false},
 		{"no pid", with(func(x *Extended) { x.Pid = 0 }), here, false},
 		{"negative pid", with(func(x *Extended) { x.Pid = -1 }), here, false},
+		{"a hosted logger (pid: the holder, alive)", with(func(x *Extended) { x.Hosted = true }), here, false},
 	} {
 		if got := adoptable(tc.x, tc.now); got != tc.want {
 			t.Errorf("%s: adoptable = %v, want %v", tc.name, got, tc.want)

@@ -189,22 +189,51 @@ func (h *hostedLogger) signal(sig syscall.Signal) {
 }
 
 func (h *hostedLogger) deliver(sig syscall.Signal) {
-	switch sig {
-	case syscall.SIGTERM:
+	switch signalAction(sig) {
+	case actTerminate:
 		h.l.Terminate()
-	case syscall.SIGALRM:
+	case actRotate:
 		h.l.Rotate()
-	case syscall.SIGSTOP, syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU:
+	case actStop:
 		h.l.Stop()
-	case syscall.SIGCONT:
+	case actContinue:
 		h.l.Continue()
-	case syscall.SIGCHLD, syscall.SIGURG, syscall.SIGWINCH:
-	default:
+	case actAbort:
 		if h.killed == 0 {
 			h.killed = sig
 		}
 		h.l.Abort()
 	}
+}
+
+// action is what a signal does to a multilog process.
+type action int
+
+const (
+	actNothing   action = iota
+	actTerminate        // TERM: multilog finishes the line and exits
+	actRotate           // ALRM: multilog rotates
+	actStop             // the kernel stops the process
+	actContinue         // the kernel continues it
+	actAbort            // the signal kills it
+)
+
+// signalAction is what sig does to a multilog process: TERM and ALRM are
+// caught, the others take their default action.
+func signalAction(sig syscall.Signal) action {
+	switch sig {
+	case syscall.SIGTERM:
+		return actTerminate
+	case syscall.SIGALRM:
+		return actRotate
+	case syscall.SIGSTOP, syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU:
+		return actStop
+	case syscall.SIGCONT:
+		return actContinue
+	case syscall.SIGCHLD, syscall.SIGURG, syscall.SIGWINCH:
+		return actNothing
+	}
+	return actAbort
 }
 
 // startProcessor starts a processor as the process that handed over would

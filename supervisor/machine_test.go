@@ -25,13 +25,14 @@ type view struct {
 	FinishBy, KillBy, Changed    time.Time
 	LastTry                      time.Time
 	ExitCode, ExitSignal, Exited int
+	Hosted                       bool
 }
 
 func viewOf(m *machine) view {
 	v := view{
 		Phase: m.phase, Want: m.want, Pid: m.pid, Exit: m.exit, Paused: m.paused,
 		Pending: m.pending, Done: m.done, Ready: m.ready, Restarting: m.restarting, Restarts: m.restarts,
-		FinishBy: m.finishBy, KillBy: m.killBy, Changed: m.changed, LastTry: m.lastTry,
+		FinishBy: m.finishBy, KillBy: m.killBy, Changed: m.changed, LastTry: m.lastTry, Hosted: m.hosted,
 	}
 	if m.exited {
 		v.ExitCode, v.ExitSignal = finishArgs(m.lastExit)
@@ -116,6 +117,21 @@ func TestMachineSteps(t *testing.T) {
 			func(v *view) { v.Phase, v.Pending, v.Want, v.Changed = phaseDown, false, wantOnce, now },
 			[]effect{warn{errNoExec}, announce{}}},
 
+		{"up: hosted", up(), now, evHosted{orig: 100, pid: 9, procStart: 77},
+			func(v *view) { v.Pid, v.Hosted = 9, true }, []effect{announce{}}},
+		{"up: hosted, stale", up(), now, evHosted{orig: 99, pid: 9}, func(v *view) {}, nil},
+		{"up: hosted twice", with(up(), func(m *machine) { m.pid, m.hosted = 9, true }), now, evHosted{orig: 9, pid: 10},
+			func(v *view) {}, nil},
+		{"finishing: hosted refused", finishing(), now, evHosted{orig: 200, pid: 9}, func(v *view) {}, nil},
+		{"up, hosted: exit of the hosted logger", with(up(), func(m *machine) { m.pid, m.hosted = 9, true }), now, evExit{Exit{9, killedTERM}},
+			func(v *view) {
+				v.Phase, v.Pid, v.Changed, v.Exited, v.ExitCode, v.ExitSignal, v.Hosted = phaseFinishing, 0, now, 1, 256, 15, false
+			},
+			[]effect{notify{Event{Kind: Exited, Pid: 9, Status: killedTERM}}, startFinish{256, 15}}},
+		{"up, hosted: the exit of the process that handed over is not the logger's", with(up(), func(m *machine) { m.pid, m.hosted = 9, true }), now, evExit{Exit{100, 0}},
+			func(v *view) {}, nil},
+		{"up, hosted: k goes to the logger's pid", with(up(), func(m *machine) { m.pid, m.hosted = 9, true }), now, evControl{'k'},
+			func(v *view) {}, []effect{kill{9, syscall.SIGKILL}}},
 		{"up: u", up(), now, evControl{'u'}, func(v *view) {}, []effect{announce{}}},
 		{"up: d", with(up(), func(m *machine) { m.paused = true }), now, evControl{'d'},
 			func(v *view) { v.Want, v.Paused = wantDown, false },

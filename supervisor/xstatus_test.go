@@ -13,7 +13,7 @@ var sampleXStatus = Extended{
 	State: "up", Want: "up", Pid: 1234, PidStart: 987654,
 	Since: tai64.N{Sec: 0x400000006b04efc3, Nano: 500}, Ready: true,
 	ReadySince: tai64.N{Sec: 0x400000006b04efc4, Nano: 1500}, ExitCode: 256, ExitSignal: 15, Restarts: 3,
-	DirDev: 2049, DirIno: 1311747, BootID: "3b1f7c2e-8d4a-4c1e-9f0b-6a5d2e7c8b91",
+	DirDev: 2049, DirIno: 1311747, BootID: "3b1f7c2e-8d4a-4c1e-9f0b-6a5d2e7c8b91", Hosted: true,
 }
 
 const sampleXStatusText = `state=up
@@ -31,6 +31,7 @@ restarts=3
 dirdev=2049
 dirino=1311747
 bootid=3b1f7c2e-8d4a-4c1e-9f0b-6a5d2e7c8b91
+hosted=1
 `
 
 func TestXStatusText(t *testing.T) {
@@ -56,7 +57,7 @@ func TestXStatusOlderRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := sampleXStatus
-	want.DirDev, want.DirIno, want.BootID = 0, 0, ""
+	want.DirDev, want.DirIno, want.BootID, want.Hosted = 0, 0, "", false
 	if diff := cmp.Diff(want, x); diff != "" {
 		t.Errorf("parsed (-want +got)\n%s", diff)
 	}
