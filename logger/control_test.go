@@ -52,26 +52,36 @@ func (h *harness) modeOf(name string) fs.FileMode {
 // multilog ends: the partial line is not ended, current is not marked
 // complete, and the pipe keeps every byte not in the log.
 func TestAbort(t *testing.T) {
-	idle := func(h *harness, l *Logger, r *os.File) {
+	idle := func(h *harness, l *Logger, r, w *os.File) {
 		h.waitFile("d/current", "one\n")
 		waitInPipe(h.t, r, len("part"))
 	}
+	long := strings.Repeat("x", 1500)
 	for _, tc := range []struct {
 		name string
 		full bool // current's writes fail (ENOSPC), and are retried every hour
 		// reach brings Run where Abort is to find it, once "one\npart"
 		// has been written to the pipe.
-		reach func(h *harness, l *Logger, r *os.File)
+		reach func(h *harness, l *Logger, r, w *os.File)
 		log   string // d/current after Run
 		kept  int    // bytes left in the pipe
 	}{
-		{"before Run", false, func(*harness, *Logger, *os.File) {}, "", len("one\npart")},
+		{"before Run", false, func(*harness, *Logger, *os.File, *os.File) {}, "", len("one\npart")},
 		{"waiting for input", false, idle, "one\n", len("part")},
-		{"stopped", false, func(h *harness, l *Logger, r *os.File) {
-			idle(h, l, r)
+		{"stopped", false, func(h *harness, l *Logger, r, w *os.File) {
+			idle(h, l, r, w)
 			l.Stop()
 		}, "one\n", len("part")},
-		{"pausing between retries of a write", true, func(h *harness, l *Logger, r *os.File) {
+		{"finishing a line after Terminate", false, func(h *harness, l *Logger, r, w *os.File) {
+			// A line longer than the window is written and consumed as it
+			// comes: the pipe is empty, and the wait has no deadline.
+			w.WriteString(long)
+			h.waitFile("d/current", "one\npart"+long)
+			waitInPipe(h.t, r, 0)
+			l.Terminate()
+			waitFinishing(h.t, l)
+		}, "one\npart" + long, 0},
+		{"pausing between retries of a write", true, func(h *harness, l *Logger, r, w *os.File) {
 			waitFor(h.t, "the warning", func() bool {
 				h.mu.Lock()
 				defer h.mu.Unlock()
@@ -110,7 +120,7 @@ func TestAbort(t *testing.T) {
 				l.Abort()
 			}
 			go func() { l.Run(r); close(done) }()
-			tc.reach(h, l, r)
+			tc.reach(h, l, r, w)
 			l.Abort()
 			waitDone(t, done, "after Abort")
 			if got := h.read("d/current"); got != tc.log {
@@ -123,6 +133,32 @@ func TestAbort(t *testing.T) {
 				t.Errorf("the pipe keeps %d bytes, want %d", got, tc.kept)
 			}
 		})
+	}
+}
+
+// waitFinishing polls until l waits for the end of its last line.
+func waitFinishing(t *testing.T, l *Logger) {
+	t.Helper()
+	waitFor(t, "the wait for the end of the line", func() bool { return l.ctl.finishing.Load() != nil })
+}
+
+// TestRotateWaitsForTheLineEnd: once Terminate has come, only the input
+// ends the wait for the rest of the line; a Rotate is done after it.
+func TestRotateWaitsForTheLineEnd(t *testing.T) {
+	h := newHarness(t)
+	_, w, l, done := h.startRun("DIR:d")
+	w.WriteString("one\npartial")
+	h.waitFile("d/current", "one\n")
+	l.Terminate()
+	waitFinishing(t, l)
+	l.Rotate()
+	w.WriteString(" end\n")
+	waitDone(t, done, "at the end of the line")
+	if diff := cmp.Diff([]string{"one\npartial end\n"}, h.archives("d")); diff != "" {
+		t.Errorf("archives (-want +got)\n%s", diff)
+	}
+	if got := h.read("d/current"); got != "" {
+		t.Errorf("current = %q, want it empty", got)
 	}
 }
 
