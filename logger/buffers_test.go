@@ -1,7 +1,6 @@
 package logger
 
 import (
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -51,24 +50,11 @@ func (b *bufferWatch) read(line bool) ([]byte, error) {
 // read and output buffers back; it takes them for each read.
 func TestIdleLoggerHoldsNoBuffers(t *testing.T) {
 	h := newHarness(t)
-	l, err := Open(h.config(h.script("DIR:a", "-*", "+x*", "DIR:b")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	defer w.Close()
-	tee := newTeeInput(int(r.Fd()), l.ctl)
-	if tee == nil {
-		t.Skip("cannot tee a pipe here")
-	}
+	l := h.open("DIR:a", "-*", "+x*", "DIR:b")
+	tee, w := h.teePipe(l)
 	in := &bufferWatch{teeInput: tee, l: l}
 	done := make(chan struct{})
-	go func() { l.run(in); in.close(); l.release(); close(done) }()
+	go func() { l.run(in); l.release(); close(done) }()
 	want := ""
 	for _, line := range []string{"one\n", "x two\n", "three\n"} {
 		w.WriteString(line)

@@ -1,7 +1,6 @@
 package logger
 
 import (
-	"fmt"
 	"io/fs"
 	"os"
 	"strings"
@@ -92,11 +91,7 @@ func TestAbort(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
 			h.tweak = func(c *Config) { c.Pause = time.Hour }
-			l, err := Open(h.config(h.script("DIR:d")))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
+			l := h.open("DIR:d")
 			if tc.full {
 				full, err := unix.Open("/dev/full", unix.O_WRONLY|unix.O_CLOEXEC, 0)
 				if err != nil {
@@ -167,22 +162,11 @@ func TestRotateWaitsForTheLineEnd(t *testing.T) {
 // still waited for.
 func TestAbortLeavesAProcessorToFinish(t *testing.T) {
 	h := newHarness(t)
-	gate := h.path("gate")
-	if err := unix.Mkfifo(gate, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	// Open for both, so the processor's read of the gate waits for a line.
-	g, err := os.OpenFile(gate, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
-	release := func() { g.WriteString("go\n") }
-	t.Cleanup(release) // a processor left waiting would outlive the test
+	gate, release := h.gate()
 	started, reaped := make(chan struct{}, 1), make(chan syscall.WaitStatus, 1)
 	h.tweak = func(c *Config) {
 		c.StartProcessor = func(dir int, argv []string, files []*os.File) (func() (syscall.WaitStatus, error), error) {
-			wait, err := startProcess(dir, argv, files)
+			wait, err := startNoEnv(dir, argv, files)
 			if err != nil {
 				return nil, err
 			}
@@ -195,6 +179,7 @@ func TestAbortLeavesAProcessorToFinish(t *testing.T) {
 		}
 	}
 	_, w, l, done := h.startRun("s4096", "!read x <"+gate+"; cat", "DIR:d")
+	t.Cleanup(release)               // a processor left waiting would outlive the test
 	w.WriteString(numbered(300, 51)) // one read, past the first rotation
 	select {
 	case <-started:
@@ -222,20 +207,10 @@ func TestAbortLeavesAProcessorToFinish(t *testing.T) {
 	}
 }
 
-// startProcess is Config.StartProcessor as a host without its own
-// spawner would write it.
-func startProcess(dir int, argv []string, files []*os.File) (func() (syscall.WaitStatus, error), error) {
-	p, err := os.StartProcess("/bin/sh", argv, &os.ProcAttr{Dir: fmt.Sprintf("/proc/self/fd/%d", dir), Files: files})
-	if err != nil {
-		return nil, err
-	}
-	return func() (syscall.WaitStatus, error) {
-		ps, err := p.Wait()
-		if err != nil {
-			return 0, err
-		}
-		return ps.Sys().(syscall.WaitStatus), nil
-	}, nil
+// startNoEnv is a Config.StartProcessor: the default, without an
+// environment.
+func startNoEnv(dir int, argv []string, files []*os.File) (processorWait, error) {
+	return startProcess(nil, dir, argv, files)
 }
 
 // stopState is what a stopped logger has done, and left undone.
@@ -268,11 +243,7 @@ func TestStopHoldsRequests(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				h := newHarness(t)
-				l, err := Open(h.config(h.script("DIR:d")))
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer l.Close()
+				l := h.open("DIR:d")
 				f := &fakePipe{h: h, l: l, chunks: []string{"one\n", hookHere, "two\n"}, limit: readSize}
 				f.hook = func() {
 					l.Stop()
@@ -334,32 +305,13 @@ func (s *stopWatch) count() {
 // would block; once continued, the logger logs all of it.
 func TestStopLeavesInputInThePipe(t *testing.T) {
 	h := newHarness(t)
-	l, err := Open(h.config(h.script("DIR:d")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	var p [2]int
-	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(p[0])
-	tee := newTeeInput(p[0], l.ctl)
-	if tee == nil {
-		t.Skip("cannot tee a pipe here")
-	}
+	l := h.open("DIR:d")
+	tee, w := h.teePipe(l)
 	in := &stopWatch{teeInput: tee, woken: make(chan struct{})}
-	closed := false
-	closeWriter := func() {
-		if !closed {
-			unix.Close(p[1])
-			closed = true
-		}
-	}
 	done := make(chan struct{})
-	go func() { l.run(in); in.close(); close(done) }()
-	defer func() { in.continuing.Store(true); l.Continue(); closeWriter(); <-done }()
-	unix.Write(p[1], []byte("one\n"))
+	go func() { l.run(in); close(done) }()
+	defer func() { in.continuing.Store(true); l.Continue(); w.Close(); <-done }()
+	w.WriteString("one\n")
 	h.waitFile("d/current", "one\n")
 	l.Stop()
 	select {
@@ -369,17 +321,23 @@ func TestStopLeavesInputInThePipe(t *testing.T) {
 	}
 	chunk := []byte(numbered(80, 51)) // under PIPE_BUF: written whole or not at all
 	written := 0
-	for {
-		n, err := unix.Write(p[1], chunk)
-		if err == unix.EAGAIN {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		written += n
+	rc, err := w.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got, _ := unix.IoctlGetInt(p[0], unix.TIOCINQ); got != written {
+	rc.Control(func(fd uintptr) { // non-blocking, as os.Pipe leaves it
+		for {
+			n, err := unix.Write(int(fd), chunk)
+			if err != nil {
+				if err != unix.EAGAIN {
+					t.Error(err)
+				}
+				return
+			}
+			written += n
+		}
+	})
+	if got, _ := unix.IoctlGetInt(tee.fd, unix.TIOCINQ); got != written {
 		t.Errorf("the pipe holds %d of the %d bytes written while stopped", got, written)
 	}
 	if got := h.read("d/current"); got != "one\n" {
@@ -387,7 +345,7 @@ func TestStopLeavesInputInThePipe(t *testing.T) {
 	}
 	in.continuing.Store(true)
 	l.Continue()
-	closeWriter()
+	w.Close()
 	waitDone(t, done, "at end of input")
 	if in.early > 0 {
 		t.Errorf("the stopped logger waited for or read its input %d times", in.early)

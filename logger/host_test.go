@@ -74,7 +74,7 @@ func TestAsAccount(t *testing.T) {
 	calls := 0
 	h.tweak = func(c *Config) {
 		c.Base = base
-		c.StartProcessor = startProcess
+		c.StartProcessor = startNoEnv
 		c.AsAccount = func(f func()) {
 			calls++
 			runtime.LockOSThread()
@@ -160,7 +160,7 @@ func TestStartProcessor(t *testing.T) {
 						startErrs = startErrs[1:]
 						return nil, err
 					}
-					wait, err := startProcess(dir, argv, files)
+					wait, err := startNoEnv(dir, argv, files)
 					if err != nil {
 						return nil, err
 					}
