@@ -247,9 +247,14 @@ func (l *Logger) Stop() { l.ctl.stop() }
 func (l *Logger) Continue() { l.ctl.resume() }
 
 // Run applies the script to input until end of input or Terminate, then
-// writes out everything, syncs each current to disk and marks it complete.
-// It never fails: write errors are warned about and retried until they stop.
-// A nil input is empty. Call Close only after Run has returned.
+// writes out everything, syncs each current to disk and marks it complete;
+// or until Abort, which ends it at once. It never fails: write errors are
+// warned about and retried until they stop. A nil input is empty. Call
+// Close only after Run has returned.
+//
+// While it waits for a pipe, Run holds no buffers and blocks no thread,
+// only its goroutine, so that one process can host many mostly idle
+// loggers; a busy one allocates nothing per line.
 //
 // A pipe (always the input under svscan) is consumed only as far as its
 // bytes are in every output, so a multilog killed at any instant loses no
