@@ -81,7 +81,8 @@ func (c *control) abortRun() {
 	c.halt()
 }
 
-// halt ends Run's wait for input, whichever it is, for Stop or Abort.
+// halt ends Run's wait for input for Stop or Abort: through wake, or
+// through the read deadline of a teeInput finishing the last line.
 func (c *control) halt() {
 	c.wakeUp()
 	if f := c.finishing.Load(); f != nil {
@@ -104,10 +105,10 @@ func (c *control) halted() bool {
 	return c.aborted() || c.stopped.Load() != nil
 }
 
-// interrupts reports whether wake, having fired, ends a wait for input.
+// interrupts reports whether wake, having fired, ends readInput's wait.
 // While the last line is finished after Terminate only Stop and Abort do:
-// nothing but input ends that wait, as before hosting, and a Rotate waits
-// for the line's end.
+// nothing else but input ends that wait, and a Rotate waits for the line's
+// end (a teeInput takes wake out of its set instead).
 func (c *control) interrupts(finishing bool) bool {
 	return !finishing || c.halted()
 }

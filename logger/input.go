@@ -207,7 +207,7 @@ func (t *teeInput) open() error {
 		return unix.ENOBUFS
 	}
 	t.limitBytes = min(readSize, inCap/2, copyCap/2)
-	t.bufSize = min(t.limitBytes+readSize, copyCap, inBufSize)
+	t.bufSize = min(t.limitBytes+readSize, copyCap)
 	if t.null, err = unix.Open("/dev/null", unix.O_WRONLY|unix.O_CLOEXEC, 0); err != nil {
 		return err
 	}
