@@ -1,6 +1,10 @@
 package logger
 
 import (
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -106,5 +110,50 @@ func TestSteadyStreamDoesNotAllocate(t *testing.T) {
 		if allocs > 0 {
 			t.Errorf("%d lines a write: %v allocations a write, want none", perWrite, allocs)
 		}
+	}
+}
+
+// TestIdleLoggersHoldNoThreads runs a hundred loggers on pipes, idle after
+// a line each: together they must not hold a thread each (a wait in
+// ppoll(2) would), nor their buffers (the heap would grow by about 100
+// KiB a logger).
+func TestIdleLoggersHoldNoThreads(t *testing.T) {
+	const n = 100
+	h := newHarness(t)
+	threads := func() int {
+		b, err := os.ReadFile("/proc/self/status")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "Threads:"); ok {
+				n, _ := strconv.Atoi(strings.TrimSpace(v))
+				return n
+			}
+		}
+		t.Fatal("no Threads line in /proc/self/status")
+		return 0
+	}
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	before, heapBefore := threads(), heap()
+	for i := range n {
+		_, w, _, _ := h.startRun(fmt.Sprintf("DIR:d%d", i))
+		w.WriteString("one\n")
+	}
+	for i := range n {
+		h.waitFile(fmt.Sprintf("d%d/current", i), "one\n")
+	}
+	grown, perLogger := threads()-before, (heap()-heapBefore)/n
+	t.Logf("%d idle loggers: %d threads more, %d heap bytes each", n, grown, perLogger)
+	if grown >= n/4 {
+		t.Errorf("%d idle loggers hold %d threads more, want few", n, grown)
+	}
+	if perLogger >= 32<<10 {
+		t.Errorf("an idle logger holds %d bytes of heap, want less than 32 KiB", perLogger)
 	}
 }
