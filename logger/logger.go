@@ -392,17 +392,25 @@ func (l *Logger) flush() {
 	l.flushStdout()
 }
 
-// acquire gives each directory its buffers for the bytes to come.
+// acquire gives the directories and stdout their buffers for the bytes to
+// come.
 func (l *Logger) acquire() {
 	for _, d := range l.dirs {
 		d.acquire()
 	}
+	if l.stdout != nil {
+		l.stdout.acquire()
+	}
 }
 
-// release gives back the directories' buffers before a wait.
+// release gives back the buffers of the directories and stdout before a
+// wait.
 func (l *Logger) release() {
 	for _, d := range l.dirs {
 		d.release()
+	}
+	if l.stdout != nil {
+		l.stdout.release()
 	}
 }
 
