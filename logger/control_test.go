@@ -354,3 +354,53 @@ func TestStopLeavesInputInThePipe(t *testing.T) {
 		t.Errorf("current has %d bytes, want %d", len(got), len(want))
 	}
 }
+
+// TestStoppedLoggerDoesNotRetry runs on synctest's clock: a write that
+// fails is retried after each pause, but not while the logger is stopped,
+// however long; once continued, it retries at once.
+func TestStoppedLoggerDoesNotRetry(t *testing.T) {
+	full, err := unix.Open("/dev/full", unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Skipf("no /dev/full: %v", err)
+	}
+	defer unix.Close(full)
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t)
+		start := time.Now()
+		var l *Logger
+		var at []time.Duration
+		h.tweak = func(c *Config) {
+			c.Pause = DefaultPause
+			c.Warn = func(string, error) {
+				if at = append(at, time.Since(start)); len(at) == 1 {
+					l.Stop()
+				}
+			}
+		}
+		l = h.open("DIR:d")
+		saved, err := unix.FcntlInt(uintptr(l.dirs[0].current), unix.F_DUPFD_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Close(saved)
+		if err := unix.Dup3(full, l.dirs[0].current, unix.O_CLOEXEC); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { l.Run(h.input("one\n")); close(done) }()
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		if diff := cmp.Diff([]time.Duration{0}, at); diff != "" {
+			t.Errorf("warnings while stopped (-want +got)\n%s", diff)
+		}
+		unix.Dup3(saved, l.dirs[0].current, unix.O_CLOEXEC) // space is back
+		l.Continue()
+		<-done
+		if got := time.Since(start); got != time.Hour {
+			t.Errorf("Run ended after %v, want at once after Continue, an hour in", got)
+		}
+		if got := h.read("d/current"); got != "one\n" {
+			t.Errorf("current = %q, want %q", got, "one\n")
+		}
+	})
+}
