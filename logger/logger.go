@@ -32,7 +32,7 @@ type Config struct {
 	Stderr io.Writer // action e; nil discards
 	// ProcessorStderr is the processors' fd 2; nil leaves it closed.
 	ProcessorStderr *os.File
-	Env             []string // the processors' environment
+	Env             []string // the processors' environment, without StartProcessor
 	// Warn reports a problem the logger survives, as 0.76's
 	// "multilog: warning: TEXT[: ERR]"; err may be nil.
 	Warn func(text string, err error)
