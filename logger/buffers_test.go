@@ -1,7 +1,11 @@
 package logger
 
 import (
+	"fmt"
+	"io"
 	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +32,9 @@ func (b *bufferWatch) wait(finishing bool) bool {
 				b.held++
 			}
 		}
+		if b.l.stdout.buf != nil {
+			b.held++
+		}
 	}
 	ok := b.teeInput.wait(finishing)
 	if blocking && b.buf != nil {
@@ -51,24 +58,11 @@ func (b *bufferWatch) read(line bool) ([]byte, error) {
 // read and output buffers back; it takes them for each read.
 func TestIdleLoggerHoldsNoBuffers(t *testing.T) {
 	h := newHarness(t)
-	l, err := Open(h.config(h.script("DIR:a", "-*", "+x*", "DIR:b")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	defer w.Close()
-	tee := newTeeInput(int(r.Fd()), l.ctl)
-	if tee == nil {
-		t.Skip("cannot tee a pipe here")
-	}
+	l := h.open("DIR:a", "-*", "+x*", "DIR:b", "1")
+	tee, w := h.teePipe(l)
 	in := &bufferWatch{teeInput: tee, l: l}
 	done := make(chan struct{})
-	go func() { l.run(in); in.close(); l.release(); close(done) }()
+	go func() { l.run(in); l.release(); close(done) }()
 	want := ""
 	for _, line := range []string{"one\n", "x two\n", "three\n"} {
 		w.WriteString(line)
@@ -88,6 +82,9 @@ func TestIdleLoggerHoldsNoBuffers(t *testing.T) {
 			t.Errorf("%s still holds its buffers after Run", d.path)
 		}
 	}
+	if l.stdout.buf != nil {
+		t.Error("stdout still holds its buffer after Run")
+	}
 }
 
 // TestSteadyStreamDoesNotAllocate: a logger kept busy by a pipe allocates
@@ -99,7 +96,8 @@ func TestSteadyStreamDoesNotAllocate(t *testing.T) {
 	line := strings.Repeat("x", 99) + "\n"
 	for _, perWrite := range []int{1, 40} {
 		h := newHarness(t)
-		r, w, _, _ := h.startRun("t", "s16777215", "DIR:d", "=FILE:st")
+		h.tweak = func(c *Config) { c.Stdout = io.Discard } // the harness's buffer grows
+		r, w, _, _ := h.startRun("t", "s16777215", "DIR:d", "=FILE:st", "1")
 		rc, err := r.SyscallConn()
 		if err != nil {
 			t.Fatal(err)
@@ -120,5 +118,50 @@ func TestSteadyStreamDoesNotAllocate(t *testing.T) {
 		if allocs > 0 {
 			t.Errorf("%d lines a write: %v allocations a write, want none", perWrite, allocs)
 		}
+	}
+}
+
+// TestIdleLoggersHoldNoThreads runs a hundred loggers on pipes, idle after
+// a line each: together they must not hold a thread each (a wait in
+// ppoll(2) would), nor their buffers (the heap would grow by about 100
+// KiB a logger).
+func TestIdleLoggersHoldNoThreads(t *testing.T) {
+	const n = 100
+	h := newHarness(t)
+	threads := func() int {
+		b, err := os.ReadFile("/proc/self/status")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "Threads:"); ok {
+				n, _ := strconv.Atoi(strings.TrimSpace(v))
+				return n
+			}
+		}
+		t.Fatal("no Threads line in /proc/self/status")
+		return 0
+	}
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	before, heapBefore := threads(), heap()
+	for i := range n {
+		_, w, _, _ := h.startRun(fmt.Sprintf("DIR:d%d", i))
+		w.WriteString("one\n")
+	}
+	for i := range n {
+		h.waitFile(fmt.Sprintf("d%d/current", i), "one\n")
+	}
+	grown, perLogger := threads()-before, (heap()-heapBefore)/n
+	t.Logf("%d idle loggers: %d threads more, %d heap bytes each", n, grown, perLogger)
+	if grown >= n/4 {
+		t.Errorf("%d idle loggers hold %d threads more, want few", n, grown)
+	}
+	if perLogger >= 32<<10 {
+		t.Errorf("an idle logger holds %d bytes of heap, want less than 32 KiB", perLogger)
 	}
 }

@@ -1,8 +1,10 @@
 package logger
 
 import (
+	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -16,6 +18,10 @@ type control struct {
 	stopped atomic.Pointer[chan struct{}]
 	abort   chan struct{} // closed by Abort
 	aborts  sync.Once
+	// finishing is the epoll file of a teeInput waiting for the end of
+	// the last line, whose set no longer watches wake: Stop and Abort end
+	// that wait through its read deadline.
+	finishing atomic.Pointer[os.File]
 
 	// mu guards wake against Close: a request made while the logger
 	// closes must not write to a descriptor number another file reuses.
@@ -60,7 +66,7 @@ func (c *control) close() {
 func (c *control) stop() {
 	ch := make(chan struct{})
 	if c.stopped.CompareAndSwap(nil, &ch) {
-		c.wakeUp()
+		c.halt()
 	}
 }
 
@@ -72,7 +78,16 @@ func (c *control) resume() {
 
 func (c *control) abortRun() {
 	c.aborts.Do(func() { close(c.abort) })
+	c.halt()
+}
+
+// halt ends Run's wait for input for Stop or Abort: through wake, or
+// through the read deadline of a teeInput finishing the last line.
+func (c *control) halt() {
 	c.wakeUp()
+	if f := c.finishing.Load(); f != nil {
+		f.SetReadDeadline(time.Unix(1, 0)) // long past: the wait ends now
+	}
 }
 
 func (c *control) aborted() bool {
@@ -90,10 +105,10 @@ func (c *control) halted() bool {
 	return c.aborted() || c.stopped.Load() != nil
 }
 
-// interrupts reports whether wake, having fired, ends a wait for input.
+// interrupts reports whether wake, having fired, ends readInput's wait.
 // While the last line is finished after Terminate only Stop and Abort do:
-// nothing but input ends that wait, as before hosting, and a Rotate waits
-// for the line's end.
+// nothing else but input ends that wait, and a Rotate waits for the line's
+// end (a teeInput takes wake out of its set instead).
 func (c *control) interrupts(finishing bool) bool {
 	return !finishing || c.halted()
 }

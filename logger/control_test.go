@@ -1,7 +1,6 @@
 package logger
 
 import (
-	"fmt"
 	"io/fs"
 	"os"
 	"strings"
@@ -52,26 +51,36 @@ func (h *harness) modeOf(name string) fs.FileMode {
 // multilog ends: the partial line is not ended, current is not marked
 // complete, and the pipe keeps every byte not in the log.
 func TestAbort(t *testing.T) {
-	idle := func(h *harness, l *Logger, r *os.File) {
+	idle := func(h *harness, l *Logger, r, w *os.File) {
 		h.waitFile("d/current", "one\n")
 		waitInPipe(h.t, r, len("part"))
 	}
+	long := strings.Repeat("x", 1500)
 	for _, tc := range []struct {
 		name string
 		full bool // current's writes fail (ENOSPC), and are retried every hour
 		// reach brings Run where Abort is to find it, once "one\npart"
 		// has been written to the pipe.
-		reach func(h *harness, l *Logger, r *os.File)
+		reach func(h *harness, l *Logger, r, w *os.File)
 		log   string // d/current after Run
 		kept  int    // bytes left in the pipe
 	}{
-		{"before Run", false, func(*harness, *Logger, *os.File) {}, "", len("one\npart")},
+		{"before Run", false, func(*harness, *Logger, *os.File, *os.File) {}, "", len("one\npart")},
 		{"waiting for input", false, idle, "one\n", len("part")},
-		{"stopped", false, func(h *harness, l *Logger, r *os.File) {
-			idle(h, l, r)
+		{"stopped", false, func(h *harness, l *Logger, r, w *os.File) {
+			idle(h, l, r, w)
 			l.Stop()
 		}, "one\n", len("part")},
-		{"pausing between retries of a write", true, func(h *harness, l *Logger, r *os.File) {
+		{"finishing a line after Terminate", false, func(h *harness, l *Logger, r, w *os.File) {
+			// A line longer than the window is written and consumed as it
+			// comes: the pipe is empty, and the wait has no deadline.
+			w.WriteString(long)
+			h.waitFile("d/current", "one\npart"+long)
+			waitInPipe(h.t, r, 0)
+			l.Terminate()
+			waitFinishing(h.t, l)
+		}, "one\npart" + long, 0},
+		{"pausing between retries of a write", true, func(h *harness, l *Logger, r, w *os.File) {
 			waitFor(h.t, "the warning", func() bool {
 				h.mu.Lock()
 				defer h.mu.Unlock()
@@ -82,11 +91,7 @@ func TestAbort(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
 			h.tweak = func(c *Config) { c.Pause = time.Hour }
-			l, err := Open(h.config(h.script("DIR:d")))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
+			l := h.open("DIR:d")
 			if tc.full {
 				full, err := unix.Open("/dev/full", unix.O_WRONLY|unix.O_CLOEXEC, 0)
 				if err != nil {
@@ -110,7 +115,7 @@ func TestAbort(t *testing.T) {
 				l.Abort()
 			}
 			go func() { l.Run(r); close(done) }()
-			tc.reach(h, l, r)
+			tc.reach(h, l, r, w)
 			l.Abort()
 			waitDone(t, done, "after Abort")
 			if got := h.read("d/current"); got != tc.log {
@@ -126,27 +131,42 @@ func TestAbort(t *testing.T) {
 	}
 }
 
+// waitFinishing polls until l waits for the end of its last line.
+func waitFinishing(t *testing.T, l *Logger) {
+	t.Helper()
+	waitFor(t, "the wait for the end of the line", func() bool { return l.ctl.finishing.Load() != nil })
+}
+
+// TestRotateWaitsForTheLineEnd: once Terminate has come, only the input
+// ends the wait for the rest of the line; a Rotate is done after it.
+func TestRotateWaitsForTheLineEnd(t *testing.T) {
+	h := newHarness(t)
+	_, w, l, done := h.startRun("DIR:d")
+	w.WriteString("one\npartial")
+	h.waitFile("d/current", "one\n")
+	l.Terminate()
+	waitFinishing(t, l)
+	l.Rotate()
+	w.WriteString(" end\n")
+	waitDone(t, done, "at the end of the line")
+	if diff := cmp.Diff([]string{"one\npartial end\n"}, h.archives("d")); diff != "" {
+		t.Errorf("archives (-want +got)\n%s", diff)
+	}
+	if got := h.read("d/current"); got != "" {
+		t.Errorf("current = %q, want it empty", got)
+	}
+}
+
 // TestAbortLeavesAProcessorToFinish: Abort while a processor runs ends Run
 // at once; the processor goes on, as it outlives a killed multilog, and is
 // still waited for.
 func TestAbortLeavesAProcessorToFinish(t *testing.T) {
 	h := newHarness(t)
-	gate := h.path("gate")
-	if err := unix.Mkfifo(gate, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	// Open for both, so the processor's read of the gate waits for a line.
-	g, err := os.OpenFile(gate, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
-	release := func() { g.WriteString("go\n") }
-	t.Cleanup(release) // a processor left waiting would outlive the test
+	gate, release := h.gate()
 	started, reaped := make(chan struct{}, 1), make(chan syscall.WaitStatus, 1)
 	h.tweak = func(c *Config) {
 		c.StartProcessor = func(dir int, argv []string, files []*os.File) (func() (syscall.WaitStatus, error), error) {
-			wait, err := startProcess(dir, argv, files)
+			wait, err := startNoEnv(dir, argv, files)
 			if err != nil {
 				return nil, err
 			}
@@ -159,6 +179,7 @@ func TestAbortLeavesAProcessorToFinish(t *testing.T) {
 		}
 	}
 	_, w, l, done := h.startRun("s4096", "!read x <"+gate+"; cat", "DIR:d")
+	t.Cleanup(release)               // a processor left waiting would outlive the test
 	w.WriteString(numbered(300, 51)) // one read, past the first rotation
 	select {
 	case <-started:
@@ -186,20 +207,10 @@ func TestAbortLeavesAProcessorToFinish(t *testing.T) {
 	}
 }
 
-// startProcess is Config.StartProcessor as a host without its own
-// spawner would write it.
-func startProcess(dir int, argv []string, files []*os.File) (func() (syscall.WaitStatus, error), error) {
-	p, err := os.StartProcess("/bin/sh", argv, &os.ProcAttr{Dir: fmt.Sprintf("/proc/self/fd/%d", dir), Files: files})
-	if err != nil {
-		return nil, err
-	}
-	return func() (syscall.WaitStatus, error) {
-		ps, err := p.Wait()
-		if err != nil {
-			return 0, err
-		}
-		return ps.Sys().(syscall.WaitStatus), nil
-	}, nil
+// startNoEnv is a Config.StartProcessor: the default, without an
+// environment.
+func startNoEnv(dir int, argv []string, files []*os.File) (processorWait, error) {
+	return startProcess(nil, dir, argv, files)
 }
 
 // stopState is what a stopped logger has done, and left undone.
@@ -232,11 +243,7 @@ func TestStopHoldsRequests(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				h := newHarness(t)
-				l, err := Open(h.config(h.script("DIR:d")))
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer l.Close()
+				l := h.open("DIR:d")
 				f := &fakePipe{h: h, l: l, chunks: []string{"one\n", hookHere, "two\n"}, limit: readSize}
 				f.hook = func() {
 					l.Stop()
@@ -298,32 +305,13 @@ func (s *stopWatch) count() {
 // would block; once continued, the logger logs all of it.
 func TestStopLeavesInputInThePipe(t *testing.T) {
 	h := newHarness(t)
-	l, err := Open(h.config(h.script("DIR:d")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	var p [2]int
-	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(p[0])
-	tee := newTeeInput(p[0], l.ctl)
-	if tee == nil {
-		t.Skip("cannot tee a pipe here")
-	}
+	l := h.open("DIR:d")
+	tee, w := h.teePipe(l)
 	in := &stopWatch{teeInput: tee, woken: make(chan struct{})}
-	closed := false
-	closeWriter := func() {
-		if !closed {
-			unix.Close(p[1])
-			closed = true
-		}
-	}
 	done := make(chan struct{})
-	go func() { l.run(in); in.close(); close(done) }()
-	defer func() { in.continuing.Store(true); l.Continue(); closeWriter(); <-done }()
-	unix.Write(p[1], []byte("one\n"))
+	go func() { l.run(in); close(done) }()
+	defer func() { in.continuing.Store(true); l.Continue(); w.Close(); <-done }()
+	w.WriteString("one\n")
 	h.waitFile("d/current", "one\n")
 	l.Stop()
 	select {
@@ -333,17 +321,23 @@ func TestStopLeavesInputInThePipe(t *testing.T) {
 	}
 	chunk := []byte(numbered(80, 51)) // under PIPE_BUF: written whole or not at all
 	written := 0
-	for {
-		n, err := unix.Write(p[1], chunk)
-		if err == unix.EAGAIN {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		written += n
+	rc, err := w.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got, _ := unix.IoctlGetInt(p[0], unix.TIOCINQ); got != written {
+	rc.Control(func(fd uintptr) { // non-blocking, as os.Pipe leaves it
+		for {
+			n, err := unix.Write(int(fd), chunk)
+			if err != nil {
+				if err != unix.EAGAIN {
+					t.Error(err)
+				}
+				return
+			}
+			written += n
+		}
+	})
+	if got, _ := unix.IoctlGetInt(tee.fd, unix.TIOCINQ); got != written {
 		t.Errorf("the pipe holds %d of the %d bytes written while stopped", got, written)
 	}
 	if got := h.read("d/current"); got != "one\n" {
@@ -351,7 +345,7 @@ func TestStopLeavesInputInThePipe(t *testing.T) {
 	}
 	in.continuing.Store(true)
 	l.Continue()
-	closeWriter()
+	w.Close()
 	waitDone(t, done, "at end of input")
 	if in.early > 0 {
 		t.Errorf("the stopped logger waited for or read its input %d times", in.early)
@@ -359,4 +353,54 @@ func TestStopLeavesInputInThePipe(t *testing.T) {
 	if got, want := h.read("d/current"), "one\n"+strings.Repeat(string(chunk), written/len(chunk)); got != want {
 		t.Errorf("current has %d bytes, want %d", len(got), len(want))
 	}
+}
+
+// TestStoppedLoggerDoesNotRetry runs on synctest's clock: a write that
+// fails is retried after each pause, but not while the logger is stopped,
+// however long; once continued, it retries at once.
+func TestStoppedLoggerDoesNotRetry(t *testing.T) {
+	full, err := unix.Open("/dev/full", unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Skipf("no /dev/full: %v", err)
+	}
+	defer unix.Close(full)
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t)
+		start := time.Now()
+		var l *Logger
+		var at []time.Duration
+		h.tweak = func(c *Config) {
+			c.Pause = DefaultPause
+			c.Warn = func(string, error) {
+				if at = append(at, time.Since(start)); len(at) == 1 {
+					l.Stop()
+				}
+			}
+		}
+		l = h.open("DIR:d")
+		saved, err := unix.FcntlInt(uintptr(l.dirs[0].current), unix.F_DUPFD_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Close(saved)
+		if err := unix.Dup3(full, l.dirs[0].current, unix.O_CLOEXEC); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { l.Run(h.input("one\n")); close(done) }()
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		if diff := cmp.Diff([]time.Duration{0}, at); diff != "" {
+			t.Errorf("warnings while stopped (-want +got)\n%s", diff)
+		}
+		unix.Dup3(saved, l.dirs[0].current, unix.O_CLOEXEC) // space is back
+		l.Continue()
+		<-done
+		if got := time.Since(start); got != time.Hour {
+			t.Errorf("Run ended after %v, want at once after Continue, an hour in", got)
+		}
+		if got := h.read("d/current"); got != "one\n" {
+			t.Errorf("current = %q, want %q", got, "one\n")
+		}
+	})
 }

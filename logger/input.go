@@ -18,8 +18,9 @@ import (
 // byte it has not written in the pipe for the next one.
 type input interface {
 	// wait blocks until read may have new bytes and returns true, or
-	// returns false once the Logger's wake eventfd has fired (it is reset
-	// here) and control.interrupts(finishing) says that ends the wait.
+	// returns false when a request ends it: between lines any request
+	// (the Logger's wake eventfd fires, and is reset here); while the last
+	// line is finished after Terminate (finishing), only Stop or Abort.
 	wait(finishing bool) bool
 	// read returns the next bytes, never the same twice; with line set, no
 	// more than up to the first newline. Nothing and no error: wait again.
@@ -133,9 +134,9 @@ func (r *readInput) close()         { putInBuf(&r.buf) }
 //
 // The wait blocks no thread, only Run's goroutine, so that a process can
 // host many idle loggers: the wake eventfd is in the epoll set too (level-
-// triggered), and the epoll descriptor, non-blocking, waits in Go's
-// netpoller, which is told when the set has something ready; the recheck
-// is a read deadline.
+// triggered; taken out while the last line is finished), and the epoll
+// descriptor, non-blocking, waits in Go's netpoller, which is told when
+// the set has something ready; the recheck is a read deadline.
 type teeInput struct {
 	fd         int
 	c          *control
@@ -150,6 +151,7 @@ type teeInput struct {
 	empty      bool          // the last tee found the pipe empty
 	recheck    time.Duration // how long a wait lasts while bytes are kept
 	limitBytes int           // see holdLimit
+	finishing  bool          // finishing the last line: wake is out of the set
 
 	events       [2]unix.EpollEvent
 	ready, woken bool               // what the last look at the set found
@@ -205,7 +207,7 @@ func (t *teeInput) open() error {
 		return unix.ENOBUFS
 	}
 	t.limitBytes = min(readSize, inCap/2, copyCap/2)
-	t.bufSize = min(t.limitBytes+readSize, copyCap, inBufSize)
+	t.bufSize = min(t.limitBytes+readSize, copyCap)
 	if t.null, err = unix.Open("/dev/null", unix.O_WRONLY|unix.O_CLOEXEC, 0); err != nil {
 		return err
 	}
@@ -249,6 +251,9 @@ func (t *teeInput) wait(finishing bool) bool {
 		// pipe, as 0.76 would have read them; a kill now loses them.
 		t.consume(0)
 	}
+	if finishing && !t.finishing {
+		t.finish()
+	}
 	putInBuf(&t.buf) // the next read tees the kept bytes again
 	var deadline time.Time
 	if !t.empty {
@@ -256,24 +261,33 @@ func (t *teeInput) wait(finishing bool) bool {
 		t.recheck = min(2*t.recheck, maxRecheck)
 	}
 	t.ep.SetReadDeadline(deadline)
-	for {
-		t.ready, t.woken = false, false
-		// An error is the deadline: time to look again.
-		timedOut := t.epConn.Read(t.look) != nil
-		// Taking the set's events took the pipe's edge, so that the next
-		// wait sleeps until the next write: the next read must look.
-		t.more = t.ready
-		if !t.woken {
-			return true
-		}
-		t.c.reset()
-		if t.c.interrupts(finishing) {
-			return false
-		}
-		if t.ready || timedOut {
-			return true
-		}
+	if finishing && t.c.halted() {
+		return false // Stop or Abort came before the deadline was set
 	}
+	t.ready, t.woken = false, false
+	// An error is the deadline: time to look again, or Stop or Abort.
+	t.epConn.Read(t.look)
+	// Taking the set's events took the pipe's edge, so that the next wait
+	// sleeps until the next write: the next read must look.
+	t.more = t.ready
+	if finishing {
+		return !t.c.halted()
+	}
+	if t.woken {
+		t.c.reset()
+		return false
+	}
+	return true
+}
+
+// finish takes wake out of the set for good: while the last line is
+// finished after Terminate, nothing but input (or Stop or Abort, which
+// end the wait through its deadline) ends the wait, and a Rotate waits
+// for the line's end.
+func (t *teeInput) finish() {
+	t.finishing = true
+	t.epConn.Control(func(ep uintptr) { unix.EpollCtl(int(ep), unix.EPOLL_CTL_DEL, t.c.wake, nil) })
+	t.c.finishing.Store(t.ep)
 }
 
 // lookAtSet is what the netpoller runs, with the epoll descriptor, before
@@ -370,6 +384,7 @@ func (t *teeInput) holdLimit() int { return t.limitBytes }
 func (t *teeInput) close() {
 	putInBuf(&t.buf)
 	if t.ep != nil {
+		t.c.finishing.CompareAndSwap(t.ep, nil)
 		t.ep.Close()
 	}
 	for _, fd := range []int{t.copy[0], t.copy[1], t.null} {

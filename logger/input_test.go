@@ -263,23 +263,32 @@ func TestPipeKeepsTheStartOfALine(t *testing.T) {
 	<-done
 }
 
+// gate makes a FIFO a processor can wait on ("read x <GATE"), open at
+// both ends until the test ends, so that a read of it finds what release
+// writes whenever it opens it. release lets the next hundred reads pass; a
+// test registers it as a cleanup too (after the one that waits for Run),
+// so that no processor outlives it.
+func (h *harness) gate() (string, func()) {
+	h.t.Helper()
+	gate := h.path("gate")
+	if err := unix.Mkfifo(gate, 0o600); err != nil {
+		h.t.Fatal(err)
+	}
+	g, err := os.OpenFile(gate, os.O_RDWR, 0)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { g.Close() })
+	release := func() { g.WriteString(strings.Repeat("go\n", 100)) }
+	return gate, release
+}
+
 // TestPipeKeepsWhatARunningProcessorHolds: while a processor runs, every
 // byte written to the pipe is either in the log directory or still in the
 // pipe, never only in the logger's memory.
 func TestPipeKeepsWhatARunningProcessorHolds(t *testing.T) {
 	h := newHarness(t)
-	gate := h.path("gate")
-	if err := unix.Mkfifo(gate, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	// Held open for both until Run is over, so the processors' reads of
-	// the gate find what release wrote whenever they open it.
-	g, err := os.OpenFile(gate, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { g.Close() })
-	release := func() { g.WriteString(strings.Repeat("go\n", 100)) } // one line per processor run
+	gate, release := h.gate()
 	started := h.path("started")
 	r, w, _, done := h.startRun("s4096", "!: >"+started+"; read x <"+gate+"; cat", "DIR:d")
 	t.Cleanup(release)         // before startRun's cleanup waits for Run
@@ -306,6 +315,24 @@ func TestPipeKeepsWhatARunningProcessorHolds(t *testing.T) {
 	if got != input {
 		t.Errorf("log has %d bytes, want the %d input bytes once", len(got), len(input))
 	}
+}
+
+// teePipe returns a teeInput for l on a new pipe and the pipe's write
+// end, all closed when the test ends; it skips the test where a pipe
+// cannot be teed.
+func (h *harness) teePipe(l *Logger) (*teeInput, *os.File) {
+	h.t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { r.Close(); w.Close() })
+	tee := newTeeInput(int(r.Fd()), l.ctl)
+	if tee == nil {
+		h.t.Skip("cannot tee a pipe here")
+	}
+	h.t.Cleanup(tee.close)
+	return tee, w
 }
 
 // waitSignal is a teeInput that reports, once, when Run is about to wait

@@ -32,7 +32,7 @@ type Config struct {
 	Stderr io.Writer // action e; nil discards
 	// ProcessorStderr is the processors' fd 2; nil leaves it closed.
 	ProcessorStderr *os.File
-	Env             []string // the processors' environment
+	Env             []string // the processors' environment, without StartProcessor
 	// Warn reports a problem the logger survives, as 0.76's
 	// "multilog: warning: TEXT[: ERR]"; err may be nil.
 	Warn func(text string, err error)
@@ -247,9 +247,14 @@ func (l *Logger) Stop() { l.ctl.stop() }
 func (l *Logger) Continue() { l.ctl.resume() }
 
 // Run applies the script to input until end of input or Terminate, then
-// writes out everything, syncs each current to disk and marks it complete.
-// It never fails: write errors are warned about and retried until they stop.
-// A nil input is empty. Call Close only after Run has returned.
+// writes out everything, syncs each current to disk and marks it complete;
+// or until Abort, which ends it at once. It never fails: write errors are
+// warned about and retried until they stop. A nil input is empty. Call
+// Close only after Run has returned.
+//
+// While it waits for a pipe, Run holds no buffers and blocks no thread,
+// only its goroutine, so that one process can host many mostly idle
+// loggers; a busy one allocates nothing per line.
 //
 // A pipe (always the input under svscan) is consumed only as far as its
 // bytes are in every output, so a multilog killed at any instant loses no
@@ -387,17 +392,25 @@ func (l *Logger) flush() {
 	l.flushStdout()
 }
 
-// acquire gives each directory its buffers for the bytes to come.
+// acquire gives the directories and stdout their buffers for the bytes to
+// come.
 func (l *Logger) acquire() {
 	for _, d := range l.dirs {
 		d.acquire()
 	}
+	if l.stdout != nil {
+		l.stdout.acquire()
+	}
 }
 
-// release gives back the directories' buffers before a wait.
+// release gives back the buffers of the directories and stdout before a
+// wait.
 func (l *Logger) release() {
 	for _, d := range l.dirs {
 		d.release()
+	}
+	if l.stdout != nil {
+		l.stdout.release()
 	}
 }
 

@@ -81,16 +81,22 @@ func (h *harness) config(s Script) Config {
 	return cfg
 }
 
-// run applies args to input from a regular file and returns after the
-// logger's exit path.
-func (h *harness) run(input string, args ...string) {
+// open opens a Logger on args, closed when the test ends (after its Run).
+func (h *harness) open(args ...string) *Logger {
 	h.t.Helper()
 	l, err := Open(h.config(h.script(args...)))
 	if err != nil {
 		h.t.Fatalf("Open: %v", err)
 	}
-	defer l.Close()
-	l.Run(h.input(input))
+	h.t.Cleanup(l.Close)
+	return l
+}
+
+// run applies args to input from a regular file and returns after the
+// logger's exit path.
+func (h *harness) run(input string, args ...string) {
+	h.t.Helper()
+	h.open(args...).Run(h.input(input))
 }
 
 // input is a regular file holding input, open for reading until the test

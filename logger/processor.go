@@ -76,22 +76,22 @@ func (d *dir) runProcessor() bool {
 // startProcessor starts the processor on its files, through
 // Config.StartProcessor if set.
 func (d *dir) startProcessor(files []*os.File) (processorWait, error) {
-	start := d.l.cfg.StartProcessor
-	if start == nil {
-		start = d.l.startProcess
+	argv := []string{"sh", "-c", d.processor}
+	all := []*os.File{files[0], files[1], d.l.cfg.ProcessorStderr, nil, files[2], files[3]}
+	if start := d.l.cfg.StartProcessor; start != nil {
+		return start(d.fd, argv, all)
 	}
-	return start(d.fd, []string{"sh", "-c", d.processor},
-		[]*os.File{files[0], files[1], d.l.cfg.ProcessorStderr, nil, files[2], files[3]})
+	return startProcess(d.l.cfg.Env, d.fd, argv, all)
 }
 
 // startProcess is StartProcessor when Config has none: os.StartProcess,
-// with Config.Env.
-func (l *Logger) startProcess(dir int, argv []string, files []*os.File) (processorWait, error) {
+// with the environment env.
+func startProcess(env []string, dir int, argv []string, files []*os.File) (processorWait, error) {
 	p, err := os.StartProcess("/bin/sh", argv, &os.ProcAttr{
 		// The child starts in the directory through its inherited fd:
 		// the working directory is the whole process's, never changed.
 		Dir:   fmt.Sprintf("/proc/self/fd/%d", dir),
-		Env:   l.cfg.Env,
+		Env:   env,
 		Files: files,
 	})
 	if err != nil {

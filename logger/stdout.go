@@ -15,13 +15,11 @@ const pipeAtomic = 4096
 // stays bounded.
 type lineWriter struct {
 	w     io.Writer
-	buf   []byte
-	lines int // buf[:lines] are complete lines
+	buf   []byte // from lineBufs while it holds bytes or input is handled
+	lines int    // buf[:lines] are complete lines
 }
 
-func newLineWriter(w io.Writer) *lineWriter {
-	return &lineWriter{w: w, buf: make([]byte, 0, pipeAtomic)}
-}
+func newLineWriter(w io.Writer) *lineWriter { return &lineWriter{w: w} }
 
 // write adds bytes of the current line.
 func (lw *lineWriter) write(p []byte) {
