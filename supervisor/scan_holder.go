@@ -1,9 +1,12 @@
 package supervisor
 
 import (
+	"bytes"
 	"fmt"
 	"os"
+	"strconv"
 	"sync"
+	"time"
 )
 
 // holderKeeper is a tree's side of hosted loggers (docs/design.md, "Hosted
@@ -25,21 +28,19 @@ type holderKeeper struct {
 	holder *holder             // nil while there is none
 	pipes  map[fileID]*os.File // every log pipe's read end, by main service
 	taken  map[fileID]*os.File // read ends a dead svscan's holder handed over, until paired
+	closed sync.Once
 }
 
-// newHolderKeeper takes over the holder a dead svscan of scanDir left, or
-// starts one, and listens for handovers. Without a holder nothing is
-// hosted: every logger stays a process.
+// newHolderKeeper takes over the holder a dead svscan of scanDir left, if
+// any, and listens for handovers. A holder of its own is started with the
+// first log pipe: a tree without loggers has none.
 func newHolderKeeper(scanDir fileID, r *Reaper, warn func(error)) *holderKeeper {
 	k := &holderKeeper{scanDir: scanDir, reaper: r, warn: warn, exits: make(chan Exit, 1), done: make(chan struct{}),
 		pipes: make(map[fileID]*os.File)}
-	h, taken, err := openHolder(r, scanDir, k.exits, k.done)
+	h, taken, err := takeOver(scanDir, k.exits, k.done)
 	k.holder, k.taken = h, taken
 	if err != nil {
 		k.report(err)
-	}
-	if h == nil {
-		return k
 	}
 	host, err := newLoggerHost(r, k.shown)
 	if err != nil {
@@ -78,11 +79,20 @@ func (k *holderKeeper) inherited(main fileID) *os.File {
 	return f
 }
 
-// hold gives the holder a read end of main's log pipe.
+// hold gives the holder a read end of main's log pipe, starting the holder
+// if there is none yet.
 func (k *holderKeeper) hold(main fileID, r *os.File) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.pipes[main] = r
+	if k.holder == nil {
+		h, err := startHolder(k.reaper, k.scanDir, k.exits)
+		if err != nil {
+			k.report(err)
+			return
+		}
+		k.holder = h
+	}
 	if k.holder != nil {
 		if err := k.holder.hold(main, r); err != nil {
 			k.report(err)
@@ -114,15 +124,18 @@ func (k *holderKeeper) watch() {
 		if k.holder != nil {
 			lost = k.holder.pid
 			k.holder.conn.Close()
+			k.holder = nil
 		}
-		h, _, err := openHolder(k.reaper, k.scanDir, k.exits, k.done)
-		k.holder = h
-		if err != nil {
-			k.report(err)
-		}
-		for main, r := range k.pipes {
-			if h != nil {
-				h.hold(main, r)
+		if len(k.pipes) > 0 {
+			h, err := startHolder(k.reaper, k.scanDir, k.exits)
+			if err != nil {
+				k.report(err)
+			}
+			k.holder = h
+			for main, r := range k.pipes {
+				if h != nil {
+					h.hold(main, r)
+				}
 			}
 		}
 		k.mu.Unlock()
@@ -132,18 +145,49 @@ func (k *holderKeeper) watch() {
 	}
 }
 
-// close ends the holder at svscan's normal end: nothing is left to hold
-// for a next svscan. Hosted loggers have ended by then.
+// close ends the holder at svscan's normal end, before a PID 1's last
+// sweep (which the holder, ignoring TERM, would outlast): nothing is left
+// to hold for a next svscan. Hosted loggers have ended by then. A holder
+// that is this process's child is waited for, so that none is left a
+// zombie. Safe to call more than once.
 func (k *holderKeeper) close() {
-	close(k.done)
-	if k.host != nil {
-		k.host.close()
-	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.holder != nil {
+	k.closed.Do(func() {
+		close(k.done)
+		if k.host != nil {
+			k.host.close()
+		}
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		closeAll(k.taken)
+		if k.holder == nil {
+			return
+		}
+		ours := parentOf(k.holder.pid) == os.Getpid()
 		k.holder.bye()
 		k.holder = nil
+		if ours {
+			select {
+			case <-k.exits:
+			case <-time.After(holderTimeout):
+			}
+		}
+	})
+}
+
+// parentOf is the parent's pid of process pid, 0 if unknown.
+func parentOf(pid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
 	}
-	closeAll(k.taken)
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := bytes.Fields(b[i+1:])
+	if len(f) < 2 {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(string(f[1]))
+	return ppid
 }

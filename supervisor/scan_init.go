@@ -7,6 +7,9 @@ import "syscall"
 // itself; ESRCH means no one is left.
 
 func (o *osTree) sweep() {
+	if o.keeper != nil {
+		o.keeper.close() // the holder ignores TERM: it is told to go
+	}
 	syscall.Kill(-1, syscall.SIGTERM)
 	syscall.Kill(-1, syscall.SIGCONT)
 }
