@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 # Large trees hold a few descriptors per service in the scanner.
 ulimit -n "$(ulimit -Hn)"
 tmp=$(mktemp -d)
+chmod 755 "$tmp" # a run script that drops to nobody still finds $tmp/bin's programs
 ns_pid=
 cleanup() {
 	[ -n "$ns_pid" ] && kill -KILL "$ns_pid" 2>/dev/null && wait "$ns_pid" 2>/dev/null
