@@ -131,9 +131,9 @@ open_gate() { exec 8>&-; }
 line='a line from a service that logs as fast as it can'
 
 # logged_bytes DIR: the bytes in the main/current and main/@ files of DIR's
-# loggers.
+# loggers (a file renamed by a rotation while find reads is left out).
 logged_bytes() {
-	find "$1" -path '*/log/main/*' -type f \( -name current -o -name '@*' \) -printf '%s\n' |
+	find "$1" -path '*/log/main/*' -type f \( -name current -o -name '@*' \) -printf '%s\n' 2>/dev/null |
 		awk '{ s += $1 } END { print s + 0 }'
 }
 
@@ -151,8 +151,9 @@ throughput() {
 # throughput_once KIND SERVICES LINES: one run of throughput.
 throughput_once() {
 	shut_gate
+	[ -e "$tmp/lines$3" ] || yes "$line" | head -n "$3" >"$tmp/lines$3"
 	make_logged "$tmp/t" "$2" "$1" \
-		"echo started; flock -s $tmp/gate true; yes '$line' | head -n $3; exec sleep 1000000" \
+		"echo started; flock -s $tmp/gate true; cat $tmp/lines$3; exec sleep 1000000" \
 		"t s1000000 n100"
 	bytes=$(($2 * (26 + 8 + $3 * (26 + ${#line} + 1)))) # "started" and the lines
 	start_logged "$1" "$tmp/t" "$2"
@@ -202,7 +203,6 @@ startup() {
 		stop
 		i=$((i + 1))
 	done
-	# shellcheck disable=SC2086 # the lists are numbers
 	printf '| %s | %s (%s) | %s (%s) |\n' "$(label "$1")" "$(median $scan)" "${scan# }" "$(median $up)" "${up# }"
 }
 
