@@ -100,7 +100,7 @@ memory() {
 	kib=$(pss_sum <"$tmp/tree")
 	[ "$(scanner "$1")" != gotools ] || awk '$2 == "multilog"' "$tmp/tree" | only_gotools
 	stop
-	count=$(awk '{ n[$2]++ } END { for (p in n) printf "%s %d, ", p, n[p] }' "$tmp/tree")
+	count=$(awk '!n[$2]++ { order[++k] = $2 } END { for (i = 1; i <= k; i++) printf "%s %d, ", order[i], n[order[i]] }' "$tmp/tree")
 	per=$(ratio "$kib" "$2")
 	[ "$1" != runit ] || runit=$per
 	printf '| %s | %s | %s | %s | %s | %s |\n' "$2" "$(label "$1")" "${count%, }" "$kib" "$per" \
