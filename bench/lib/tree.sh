@@ -18,7 +18,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-trap "exit 1" INT TERM
+trap "exit 1" HUP INT PIPE TERM # so that cleanup runs
 mkdir "$tmp/bin"
 ./gotools install "$tmp/bin" >/dev/null
 
