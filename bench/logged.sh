@@ -165,7 +165,7 @@ throughput_once() {
 		[ "$(now_ms)" -lt "$deadline" ] || { echo "$me: timed out waiting for $2 loggers' last lines"; exit 1; }
 		sleep 0.01
 	done
-	ms=$(($(now_ms) - t0))
+	ms=$(($(now_ms) - t0 + 1)) # +1: never 0
 	stop
 	want=$(($2 * ($3 + 1)))
 	got=$(find "$tmp/t" -path '*/log/main/*' -type f \( -name current -o -name '@*' \) -exec cat {} + | wc -l)
