@@ -1,7 +1,8 @@
 #!/bin/sh
 # svscan benchmarks: memory of the supervision tree (PSS of the scanner and
 # its supervisors, not of the services), pickup latency of a new service,
-# stop latency. Each tree runs in a PID namespace of its own (root needed),
+# stop latency. (Trees logged by each suite's own logger, gotools' multilog
+# hosted or not: bench/logged.sh.) Each tree runs in a PID namespace of its own (root needed),
 # killed as a whole at the end. Usage:
 #   sh bench/svscan.sh                 (N = 50 500 1000, then gotools alone at 5000)
 #   NS="50 500" BIG=0 sh bench/svscan.sh
@@ -10,10 +11,9 @@ NS=${NS-50 500 1000}
 BIG=${BIG-5000}
 . "$(dirname "$0")/lib/tree.sh"
 
-supervisors="svscan supervise runsvdir runsv s6-svscan s6-supervise"
-
-# memory KIND N LOGGER: one line of the memory table (LOGGER as for
-# make_tree; its processes must be called multilog).
+# memory KIND N LOGGER: one line of the memory table, with a log/run of
+# `exec LOGGER t ./main` unless LOGGER is empty (its processes must be
+# called multilog). The tree is every process but the services and loggers.
 memory() {
 	make_tree "$tmp/t" "$2" 'exec sleep 1000000' "${3:+exec $3 t ./main}"
 	dirs=$2
@@ -22,16 +22,12 @@ memory() {
 	wait_count sleep "$2"
 	[ -n "$3" ] && wait_count multilog "$2"
 	sleep 2 # let start-up garbage be collected and page tables settle
-	tree=$(pss $supervisors)
-	loggers=$(pss multilog)
+	tree=$(procs | awk '$2 != "sleep" && $2 != "multilog"' | pss_sum)
+	loggers=$(procs | awk '$2 == "multilog"' | pss_sum)
 	stop
 	if [ -n "$3" ]; then
-		case $3 in
-		"$tmp"/*) logger=gotools ;;
-		*) logger=debian ;;
-		esac
-		printf '  %-8s N=%-5s tree %7s KiB  %6s KiB/service  | %s loggers %7s KiB  %6s KiB/service\n' \
-			"$1" "$2" "$tree" $((tree / $2)) "$logger" "$loggers" $((loggers / $2))
+		printf '  %-8s N=%-5s tree %7s KiB  %6s KiB/service  | loggers %7s KiB  %6s KiB/service\n' \
+			"$1" "$2" "$tree" $((tree / $2)) "$loggers" $((loggers / $2))
 	else
 		printf '  %-8s N=%-5s tree %7s KiB  %6s KiB/service\n' "$1" "$2" "$tree" $((tree / $2))
 	fi
@@ -62,10 +58,6 @@ if [ "$BIG" -gt 0 ]; then
 fi
 echo "With a log/ running Debian's multilog for every service (loggers are processes in every tree):"
 memory_all /usr/bin/multilog
-echo "gotools' tree with gotools' own multilog (a Go process per logger):"
-for n in $NS; do
-	memory gotools "$n" "$tmp/bin/multilog"
-done
 
 # pickup KIND: milliseconds from renaming a prepared service into the scan
 # directory to svstat showing it up, five times.

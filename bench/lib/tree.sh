@@ -77,12 +77,17 @@ stop() {
 	ns_pid=
 }
 
-# procs: "PID NAME" of every process in the namespace of $init.
+# procs: "PID NAME" of every process in the namespace of $init. NAME is
+# the last part of argv[0] (a helper that gotools starts as /proc/self/exe
+# is called "exe" by the kernel, but has its applet's name there), or the
+# kernel's name when argv is gone (a zombie).
 procs() {
 	ns=$(readlink "/proc/$init/ns/pid")
 	for p in /proc/[0-9]*; do
 		[ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] || continue
-		echo "${p#/proc/} $(cat "$p/comm" 2>/dev/null)"
+		name=$(awk 'BEGIN { RS = "\0" } { print; exit }' "$p/cmdline" 2>/dev/null || true)
+		[ -n "$name" ] || name=$(cat "$p/comm" 2>/dev/null || true)
+		echo "${p#/proc/} ${name##*/}"
 	done
 }
 
@@ -110,15 +115,6 @@ pss_sum() {
 	while read -r pid _; do
 		awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || true
 	done | awk '{s += $1} END {print s + 0}'
-}
-
-# pss NAME...: total PSS in KiB of the namespace's processes with these names.
-pss() {
-	procs | while read -r pid name; do
-		for n in "$@"; do
-			[ "$name" = "$n" ] && echo "$pid $name"
-		done
-	done | pss_sum
 }
 
 # now_ms: the time in milliseconds.
