@@ -18,9 +18,11 @@
 #     svscan's start, and from `svc -u s0/log` of a logger that was down,
 #     to its first line in main/current (median and all of STARTS runs).
 # Runit and s6 rows are skipped when not installed (bench/deps.sh installs
-# them); NS= (empty), RUNS=0 or STARTS=0 skips a table. Usage:
+# them); NS= (empty), RUNS=0 or STARTS=0 skips a table, KINDS (runit
+# hosted process daemontools s6) chooses the trees. Usage:
 #   sh bench/logged.sh                         (N = 50 500 1000)
 #   NS=50 LINES=100000 BUSY_LINES=2000 RUNS=1 STARTS=3 sh bench/logged.sh
+#   GOTOOLS=/path/to/gotools NS=50 sh bench/logged.sh    (another build)
 set -eu
 NS=${NS-50 500 1000}
 LINES=${LINES-1000000}
@@ -28,6 +30,7 @@ BUSY=${BUSY-200}
 BUSY_LINES=${BUSY_LINES-5000}
 RUNS=${RUNS-3}
 STARTS=${STARTS-5}
+KINDS=${KINDS-runit hosted process daemontools s6}
 . "$(dirname "$0")/lib/tree.sh"
 watcher= # see watch_first
 trap '[ -z "$watcher" ] || kill "$watcher" 2>/dev/null; cleanup' EXIT
@@ -96,24 +99,25 @@ memory() {
 	until_true "$2 loggers' first lines" logged "$tmp/t" "$2"
 	wait_count sleep "$2"
 	sleep 2 # let start-up garbage be collected and page tables settle
-	procs | awk '$2 != "sleep"' >"$tmp/tree"
-	kib=$(pss_sum <"$tmp/tree")
+	procs | awk '$2 != "sleep"' | pss_each >"$tmp/tree"
 	[ "$(scanner "$1")" != gotools ] || awk '$2 == "multilog"' "$tmp/tree" | only_gotools
 	stop
-	count=$(awk '!n[$2]++ { order[++k] = $2 } END { for (i = 1; i <= k; i++) printf "%s %d, ", order[i], n[order[i]] }' "$tmp/tree")
+	kib=$(awk '{ s += $3 } END { print s + 0 }' "$tmp/tree")
+	count=$(awk '!n[$2]++ { order[++k] = $2 } { kib[$2] += $3 }
+		END { for (i = 1; i <= k; i++) printf "%s %d: %d KiB, ", order[i], n[order[i]], kib[order[i]] }' "$tmp/tree")
 	per=$(ratio "$kib" "$2")
 	[ "$1" != runit ] || runit=$per
 	printf '| %s | %s | %s | %s | %s | %s |\n' "$2" "$(label "$1")" "${count%, }" "$kib" "$per" \
 		"$(if [ -n "$runit" ]; then ratio "$per" "$runit"; else echo -; fi)"
 }
 
-# only_gotools: fails unless every process whose "PID NAME" line is on
-# standard input runs ./gotools (a multilog could be another one, found
+# only_gotools: fails unless every process whose "PID NAME ..." line is on
+# standard input runs $gotools (a multilog could be another one, found
 # later in PATH).
 only_gotools() {
-	while read -r pid name; do
+	while read -r pid name _; do
 		exe=$(readlink "/proc/$pid/exe")
-		[ "$exe" = "$(pwd)/gotools" ] || { echo "$me: $name runs $exe, not gotools"; exit 1; }
+		[ "$exe" = "$gotools" ] || { echo "$me: $name runs $exe, not $gotools"; exit 1; }
 	done
 }
 
@@ -233,7 +237,7 @@ first_line() {
 memory_table() {
 	echo "Memory of logged trees: PSS of every process but the services, once every logger has written its first line."
 	echo
-	echo "| N | tree | processes besides the services | PSS KiB | KiB per logged service | / runit |"
+	echo "| N | tree | processes besides the services: PSS | PSS KiB | KiB per logged service | / runit |"
 	echo "|---|---|---|---|---|---|"
 	for n in $NS; do
 		runit=
@@ -267,7 +271,7 @@ startup_table() {
 }
 
 kinds= multilogs=
-for kind in runit hosted process daemontools s6; do
+for kind in $KINDS; do
 	installed $kind || continue
 	kinds="$kinds $kind"
 	case $kind in hosted | process | daemontools) multilogs="$multilogs $kind" ;; esac

@@ -2,12 +2,14 @@
 # bench/logged.sh): each tree runs in a PID namespace of its own (root
 # needed), killed as a whole by stop and on exit, and its temporary
 # directory is removed. Sourcing this file moves to the repository's top,
-# builds ./gotools if missing, installs its applets into $tmp/bin and sets
-# $me, $tmp, $ns_pid and $init (see start).
+# builds ./gotools if missing (GOTOOLS=FILE measures another build),
+# installs its applets into $tmp/bin and sets $me, $gotools (its absolute
+# path), $tmp, $ns_pid and $init (see start).
 me=bench/$(basename "$0")
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "$me: needs root (PID namespaces), skipping"; exit 0; }
-[ -x ./gotools ] || make -s build
+[ -n "${GOTOOLS-}" ] || [ -x ./gotools ] || make -s build
+gotools=$(realpath "${GOTOOLS-./gotools}")
 # Large trees hold a few descriptors per service in the scanner.
 ulimit -n "$(ulimit -Hn)"
 tmp=$(mktemp -d)
@@ -20,7 +22,7 @@ cleanup() {
 trap cleanup EXIT
 trap "exit 1" HUP INT PIPE TERM # so that cleanup runs
 mkdir "$tmp/bin"
-./gotools install "$tmp/bin" >/dev/null
+"$gotools" install "$tmp/bin" >/dev/null
 
 # have PATH: whether PATH is installed; says so when it is not.
 have() { [ -x "$1" ] || { echo "  ($1 is not installed: skipped)"; return 1; }; }
@@ -109,13 +111,17 @@ running() { [ "$(procs | awk -v n="$1" '$2 == n' | wc -l)" -ge "$2" ]; }
 # wait_count NAME N: waits until N processes named NAME run.
 wait_count() { until_true "$2 $1" running "$1" "$2"; }
 
+# pss_each: "PID NAME KIB" for each "PID NAME" line on standard input,
+# KIB being the process's PSS (0 once it is gone).
+pss_each() {
+	while read -r pid name; do
+		echo "$pid $name $(awk '/^Pss:/ { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)"
+	done
+}
+
 # pss_sum: total PSS in KiB of the processes whose "PID NAME" lines are
 # on standard input.
-pss_sum() {
-	while read -r pid _; do
-		awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || true
-	done | awk '{s += $1} END {print s + 0}'
-}
+pss_sum() { pss_each | awk '{ s += $3 } END { print s + 0 }'; }
 
 # now_ms: the time in milliseconds.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
