@@ -19,7 +19,8 @@
 #     to its first line in main/current (median and all of STARTS runs).
 # Runit and s6 rows are skipped when not installed (bench/deps.sh installs
 # them); NS= (empty), RUNS=0 or STARTS=0 skips a table, KINDS (runit
-# hosted process daemontools s6) chooses the trees. Usage:
+# hosted process daemontools s6) chooses the trees, SETTLE the seconds
+# between the last logger's first line and the memory's measure. Usage:
 #   sh bench/logged.sh                         (N = 50 500 1000)
 #   NS=50 LINES=100000 BUSY_LINES=2000 RUNS=1 STARTS=3 sh bench/logged.sh
 #   GOTOOLS=/path/to/gotools NS=50 sh bench/logged.sh    (another build)
@@ -31,6 +32,7 @@ BUSY_LINES=${BUSY_LINES-5000}
 RUNS=${RUNS-3}
 STARTS=${STARTS-5}
 KINDS=${KINDS-runit hosted process daemontools s6}
+SETTLE=${SETTLE-2}
 . "$(dirname "$0")/lib/tree.sh"
 watcher= # see watch_first
 trap '[ -z "$watcher" ] || kill "$watcher" 2>/dev/null; cleanup' EXIT
@@ -98,7 +100,7 @@ memory() {
 	start_logged "$1" "$tmp/t" "$2"
 	until_true "$2 loggers' first lines" logged "$tmp/t" "$2"
 	wait_count sleep "$2"
-	sleep 2 # let start-up garbage be collected and page tables settle
+	sleep "$SETTLE" # let start-up garbage be collected and page tables settle
 	procs | awk '$2 != "sleep"' | pss_each >"$tmp/tree"
 	[ "$(scanner "$1")" != gotools ] || awk '$2 == "multilog"' "$tmp/tree" | only_gotools
 	stop
