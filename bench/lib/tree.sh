@@ -16,7 +16,7 @@ tmp=$(mktemp -d)
 chmod 755 "$tmp" # a run script that drops to nobody still finds $tmp/bin's programs
 ns_pid=
 cleanup() {
-	[ -n "$ns_pid" ] && kill -KILL "$ns_pid" 2>/dev/null && wait "$ns_pid" 2>/dev/null
+	[ -z "$ns_pid" ] || stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -67,14 +67,18 @@ start() {
 	ns_pid=$!
 	init=
 	while [ -z "$init" ]; do
+		kill -0 "$ns_pid" 2>/dev/null || { echo "$me: unshare $* exited at once"; exit 1; }
 		init=$(cat "/proc/$ns_pid/task/$ns_pid/children" 2>/dev/null | tr -d ' ')
 		sleep 0.05
 	done
 }
 
-# stop: kills the namespace of the last start, every process in it.
+# stop: kills the namespace of the last start, every process in it, by
+# killing its init; unshare exits once the kernel has killed and reaped the
+# rest. (Killing unshare alone is not enough: its --kill-child is a parent
+# death signal, which the kernel forgets when the child changes credentials.)
 stop() {
-	kill -KILL "$ns_pid" 2>/dev/null || true
+	kill -KILL "$init" 2>/dev/null || kill -KILL "$ns_pid" 2>/dev/null || true
 	wait "$ns_pid" 2>/dev/null || true
 	ns_pid=
 }
