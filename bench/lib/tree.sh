@@ -75,8 +75,9 @@ start() {
 
 # stop: kills the namespace of the last start, every process in it, by
 # killing its init; unshare exits once the kernel has killed and reaped the
-# rest. (Killing unshare alone is not enough: its --kill-child is a parent
-# death signal, which the kernel forgets when the child changes credentials.)
+# rest. (Killing unshare is not enough: the kernel keeps --kill-child's
+# parent death signal from a namespace's init, and a `sleep` as init, for
+# one, outlives unshare.)
 stop() {
 	kill -KILL "$init" 2>/dev/null || kill -KILL "$ns_pid" 2>/dev/null || true
 	wait "$ns_pid" 2>/dev/null || true
