@@ -337,7 +337,7 @@ func svcLetters(t *testing.T, bin string, hosted bool) []string {
 			for _, p := range nsProcs(t, tree.innerPid(t)) {
 				if strconv.Itoa(p.NSpid) == x["pid"] && p.Name == "multilog" {
 					b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.Pid))
-					return sigCgtOf(string(b))&(1<<(syscall.SIGTERM-1)) != 0, nil
+					return statusMask(string(b), "SigCgt")&(1<<(syscall.SIGTERM-1)) != 0, nil
 				}
 			}
 			return false, fmt.Errorf("xstatus %v", x)
@@ -402,17 +402,6 @@ func svcLetters(t *testing.T, bin string, hosted bool) []string {
 			normaliseSvstat(svstatLine(t, cmd{}, dir, "w/log")), ends[len(ends)-1]))
 	}
 	return transcript
-}
-
-// sigCgtOf is the caught-signal mask of a /proc/PID/status text.
-func sigCgtOf(status string) uint64 {
-	for _, line := range strings.Split(status, "\n") {
-		if hex, ok := strings.CutPrefix(line, "SigCgt:\t"); ok {
-			mask, _ := strconv.ParseUint(hex, 16, 64)
-			return mask
-		}
-	}
-	return 0
 }
 
 func cmpTranscripts(a, b []string) string {

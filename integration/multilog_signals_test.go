@@ -90,12 +90,16 @@ func TestMultilogProcessorSignalsDifferential(t *testing.T) {
 }
 
 // sigIgnOf is the first SigIgn mask in a text in the form of
-// /proc/PID/status; 0 if there is none.
-func sigIgnOf(status string) uint64 {
+// /proc/PID/status.
+func sigIgnOf(status string) uint64 { return statusMask(status, "SigIgn") }
+
+// statusMask is the first hexadecimal mask named field ("SigIgn",
+// "SigCgt", ...) in a text in the form of /proc/PID/status.
+func statusMask(status, field string) uint64 {
 	for _, line := range strings.Split(status, "\n") {
-		if hex, ok := strings.CutPrefix(line, "SigIgn:\t"); ok {
-			ign, _ := strconv.ParseUint(hex, 16, 64)
-			return ign
+		if hex, ok := strings.CutPrefix(line, field+":\t"); ok {
+			mask, _ := strconv.ParseUint(hex, 16, 64)
+			return mask
 		}
 	}
 	return 0

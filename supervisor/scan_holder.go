@@ -1,7 +1,6 @@
 package supervisor
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"strconv"
@@ -174,20 +173,12 @@ func (k *holderKeeper) close() {
 	})
 }
 
-// parentOf is the parent's pid of process pid, 0 if unknown.
+// parentOf is the parent's pid of process pid (field 4 of /proc/PID/stat),
+// 0 if unknown.
 func parentOf(pid int) int {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0
 	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0
-	}
-	f := bytes.Fields(b[i+1:])
-	if len(f) < 2 {
-		return 0
-	}
-	ppid, _ := strconv.Atoi(string(f[1]))
-	return ppid
+	return int(statField(b, 4))
 }

@@ -238,6 +238,12 @@ func ownProc() bool {
 // statStartTime is field 22 of the text of a /proc/PID/stat, or 0 if it
 // has none.
 func statStartTime(b []byte) uint64 {
+	return statField(b, 22)
+}
+
+// statField is field n (n ≥ 3) of the text of a /proc/PID/stat as a
+// number, or 0 if it has none.
+func statField(b []byte, n int) uint64 {
 	// The command name (field 2) may hold spaces and parentheses; the
 	// fields after its last ")" are 3, 4, ...
 	i := bytes.LastIndexByte(b, ')')
@@ -245,9 +251,9 @@ func statStartTime(b []byte) uint64 {
 		return 0
 	}
 	fields := bytes.Fields(b[i+1:])
-	if len(fields) < 20 {
+	if len(fields) < n-2 {
 		return 0
 	}
-	v, _ := strconv.ParseUint(string(fields[19]), 10, 64)
+	v, _ := strconv.ParseUint(string(fields[n-3]), 10, 64)
 	return v
 }
