@@ -275,12 +275,19 @@ func sendHolderMsg(s int, m holderMsg, fd int, flags int) error {
 // message that is malformed, or comes with the wrong number of
 // descriptors, is errHolderMsg, and descriptors that came with it are
 // closed.
+//
+// A non-blocking receive that finds the queue empty and then the peer
+// gone reports end of file, even when the peer sent a last message and
+// closed while it looked (the kernel does not look again): the holder
+// would lose svscan's last "hold", a taker the holder's "busy". The
+// message was queued before the close, so once the close is seen a
+// second look finds it if there is one.
 func recvHolderMsg(s int, flags int) (m holderMsg, fd int, err error) {
 	var b [maxHolderMsg + 1]byte
 	oob := make([]byte, unix.CmsgSpace(4*4)) // room to see (and close) extra descriptors
-	n, oobn, rflags, _, err := unix.Recvmsg(s, b[:], oob, flags|unix.MSG_CMSG_CLOEXEC)
-	for err == unix.EINTR {
-		n, oobn, rflags, _, err = unix.Recvmsg(s, b[:], oob, flags|unix.MSG_CMSG_CLOEXEC)
+	n, oobn, rflags, err := recvmsg(s, b[:], oob, flags)
+	if err == nil && n == 0 && oobn == 0 {
+		n, oobn, rflags, err = recvmsg(s, b[:], oob, flags)
 	}
 	if err != nil {
 		return holderMsg{}, -1, err
@@ -301,6 +308,17 @@ func recvHolderMsg(s int, flags int) (m holderMsg, fd int, err error) {
 		unix.Close(fd)
 	}
 	return holderMsg{}, -1, errHolderMsg
+}
+
+// recvmsg is unix.Recvmsg, again when a signal interrupts it; received
+// descriptors are close-on-exec.
+func recvmsg(s int, b, oob []byte, flags int) (n, oobn, rflags int, err error) {
+	for {
+		n, oobn, rflags, _, err = unix.Recvmsg(s, b, oob, flags|unix.MSG_CMSG_CLOEXEC)
+		if err != unix.EINTR {
+			return n, oobn, rflags, err
+		}
+	}
 }
 
 // receivedFds is every descriptor in the control messages oob.
