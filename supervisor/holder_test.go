@@ -453,7 +453,11 @@ func TestOpenHolderAfterAHandOverCutShort(t *testing.T) {
 	fake := make(chan error, 1)
 	go func() {
 		p := []unix.PollFd{{Fd: int32(l), Events: unix.POLLIN}}
-		unix.Poll(p, int(holderTimeout.Milliseconds()))
+		for {
+			if _, err := unix.Poll(p, int(holderTimeout.Milliseconds())); err != unix.EINTR {
+				break
+			}
+		}
 		c, _, err := unix.Accept4(l, unix.SOCK_CLOEXEC)
 		unix.Close(l) // its name is free once it is gone
 		if err == nil {
