@@ -114,8 +114,8 @@ func RunHolder(args []string) int {
 
 // ignoreSignals sets every signal whose default action would end or stop
 // the holder to SIG_IGN. svstat shows the holder's pid as the pid of the
-// hosted loggers, and a signal someone sends it (svc -t on a log service,
-// a kill of that pid) must not lose the tree's log pipes; only SIGKILL
+// hosted loggers, and a signal someone sends that pid (kill -HUP, as one
+// would to a multilog) must not lose the tree's log pipes; only SIGKILL
 // ends it (svscan then starts another). Ignoring is safe here, unlike in
 // a supervisor, because the holder execs nothing that would inherit it.
 func ignoreSignals() {
@@ -165,8 +165,8 @@ func (h *holding) run() int {
 			{Fd: int32(h.listener), Events: unix.POLLIN},
 		}
 		if _, err := unix.Poll(p, -1); err != nil {
-			if err == unix.EINTR {
-				continue
+			if err == unix.EINTR || err == unix.ENOMEM {
+				continue // giving up would lose the pipes
 			}
 			return holderFailed
 		}
