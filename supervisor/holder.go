@@ -88,6 +88,7 @@ func holderName(scanDir fileID) string {
 // holderFailed when it cannot start.
 func RunHolder(args []string) int {
 	ignoreSignals()
+	closeInherited()
 	if len(args) != 2 {
 		return holderFailed
 	}
@@ -127,6 +128,29 @@ func ignoreSignals() {
 			continue
 		}
 		signal.Ignore(sig)
+	}
+}
+
+// closeInherited closes the descriptors above holderCtl that the holder
+// inherited: svscan passes it nothing else, but a descriptor svscan
+// itself inherited without close-on-exec (from whatever started it) is
+// passed on to every child, and the holder outlives svscan: a pipe's
+// write end kept there would keep its reader from ever seeing end of
+// file. Those are the ones without close-on-exec; the Go runtime opens
+// its own with it.
+func closeInherited() {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil || fd <= holderCtl {
+			continue
+		}
+		if flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil && flags&unix.FD_CLOEXEC == 0 {
+			unix.Close(fd)
+		}
 	}
 }
 

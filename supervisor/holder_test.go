@@ -482,3 +482,33 @@ func TestOpenHolderAfterAHandOverCutShort(t *testing.T) {
 	_, got, _ = takeOverOK(t, scanDir)
 	checkTaken(t, pipes, got)
 }
+
+// TestHolderKeepsNoInheritedDescriptor: a descriptor svscan inherited
+// without close-on-exec reaches its children, but the holder, which
+// outlives svscan, must not keep it: here a pipe's write end, whose
+// reader would never see end of file.
+func TestHolderKeepsNoInheritedDescriptor(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var st unix.Stat_t
+	unix.Fstat(int(w.Fd()), &st)
+	leaked, _ := unix.Dup(int(w.Fd())) // without close-on-exec
+	w.Close()
+	c := startTestHolder(t, testScanDir(t))
+	unix.Close(leaked)
+
+	dir := "/proc/" + strconv.Itoa(c.pid) + "/fd/"
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipe := "pipe:[" + strconv.FormatUint(st.Ino, 10) + "]"
+	for _, e := range entries {
+		if link, _ := os.Readlink(dir + e.Name()); link == pipe {
+			t.Errorf("the holder keeps the inherited %s as descriptor %s", pipe, e.Name())
+		}
+	}
+}
