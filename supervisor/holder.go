@@ -95,6 +95,7 @@ func RunHolder(args []string) int {
 	// Its own name for ps and /proc/PID/status, rather than the "exe" of
 	// /proc/self/exe: svstat shows its pid for hosted loggers.
 	unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&holderComm[0])), 0, 0, 0)
+	closeInherited()
 	if len(args) != 2 {
 		return holderFailed
 	}
@@ -121,8 +122,8 @@ func RunHolder(args []string) int {
 
 // ignoreSignals sets every signal whose default action would end or stop
 // the holder to SIG_IGN. svstat shows the holder's pid as the pid of the
-// hosted loggers, and a signal someone sends it (svc -t on a log service,
-// a kill of that pid) must not lose the tree's log pipes; only SIGKILL
+// hosted loggers, and a signal someone sends that pid (kill -HUP, as one
+// would to a multilog) must not lose the tree's log pipes; only SIGKILL
 // ends it (svscan then starts another). Ignoring is safe here, unlike in
 // a supervisor, because the holder execs nothing that would inherit it.
 func ignoreSignals() {
@@ -134,6 +135,29 @@ func ignoreSignals() {
 			continue
 		}
 		signal.Ignore(sig)
+	}
+}
+
+// closeInherited closes the descriptors above holderCtl that the holder
+// inherited: svscan passes it nothing else, but a descriptor svscan
+// itself inherited without close-on-exec (from whatever started it) is
+// passed on to every child, and the holder outlives svscan: a pipe's
+// write end kept there would keep its reader from ever seeing end of
+// file. Those are the ones without close-on-exec; the Go runtime opens
+// its own with it.
+func closeInherited() {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil || fd <= holderCtl {
+			continue
+		}
+		if flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil && flags&unix.FD_CLOEXEC == 0 {
+			unix.Close(fd)
+		}
 	}
 }
 
@@ -172,8 +196,8 @@ func (h *holding) run() int {
 			{Fd: int32(h.listener), Events: unix.POLLIN},
 		}
 		if _, err := unix.Poll(p, -1); err != nil {
-			if err == unix.EINTR {
-				continue
+			if err == unix.EINTR || err == unix.ENOMEM {
+				continue // giving up would lose the pipes
 			}
 			return holderFailed
 		}
@@ -282,12 +306,19 @@ func sendHolderMsg(s int, m holderMsg, fd int, flags int) error {
 // message that is malformed, or comes with the wrong number of
 // descriptors, is errHolderMsg, and descriptors that came with it are
 // closed.
+//
+// A non-blocking receive that finds the queue empty and then the peer
+// gone reports end of file, even when the peer sent a last message and
+// closed while it looked (the kernel does not look again): the holder
+// would lose svscan's last "hold", a taker the holder's "busy". The
+// message was queued before the close, so once the close is seen a
+// second look finds it if there is one.
 func recvHolderMsg(s int, flags int) (m holderMsg, fd int, err error) {
 	var b [maxHolderMsg + 1]byte
 	oob := make([]byte, unix.CmsgSpace(4*4)) // room to see (and close) extra descriptors
-	n, oobn, rflags, _, err := unix.Recvmsg(s, b[:], oob, flags|unix.MSG_CMSG_CLOEXEC)
-	for err == unix.EINTR {
-		n, oobn, rflags, _, err = unix.Recvmsg(s, b[:], oob, flags|unix.MSG_CMSG_CLOEXEC)
+	n, oobn, rflags, err := recvmsg(s, b[:], oob, flags)
+	if err == nil && n == 0 && oobn == 0 {
+		n, oobn, rflags, err = recvmsg(s, b[:], oob, flags)
 	}
 	if err != nil {
 		return holderMsg{}, -1, err
@@ -308,6 +339,17 @@ func recvHolderMsg(s int, flags int) (m holderMsg, fd int, err error) {
 		unix.Close(fd)
 	}
 	return holderMsg{}, -1, errHolderMsg
+}
+
+// recvmsg is unix.Recvmsg, again when a signal interrupts it; received
+// descriptors are close-on-exec.
+func recvmsg(s int, b, oob []byte, flags int) (n, oobn, rflags int, err error) {
+	for {
+		n, oobn, rflags, _, err = unix.Recvmsg(s, b, oob, flags|unix.MSG_CMSG_CLOEXEC)
+		if err != unix.EINTR {
+			return n, oobn, rflags, err
+		}
+	}
 }
 
 // receivedFds is every descriptor in the control messages oob.

@@ -198,7 +198,10 @@ func attachHolder(scanDir fileID, exits chan<- Exit, done <-chan struct{}) (*hol
 		return nil, pipes, nil
 	}
 	h.start = procStartTime(h.pid)
-	go watchAdopted(pidfd, h.pid, exits, done)
+	go func() {
+		watchAdopted(pidfd, h.pid, exits, done)
+		pidfd.Close()
+	}()
 	return h, pipes, nil
 }
 

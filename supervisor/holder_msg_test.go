@@ -1,10 +1,12 @@
 package supervisor
 
 import (
+	"io"
 	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sys/unix"
 )
 
 var holderMsgCmp = cmp.AllowUnexported(holderMsg{}, fileID{})
@@ -91,4 +93,40 @@ func FuzzParseHolderMsg(f *testing.F) {
 			t.Errorf("%q parsed as %+v, which is written %q", b, m, got)
 		}
 	})
+}
+
+// TestRecvHolderMsgSeesTheLastMessage: a peer that sends a message and
+// closes while a non-blocking receive looks must never pass for one that
+// closed without it (the holder would lose svscan's last hold).
+func TestRecvHolderMsgSeesTheLastMessage(t *testing.T) {
+	const rounds = 20000
+	lost := 0
+	for range rounds {
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent := make(chan error, 1)
+		go func() {
+			sent <- sendHolderMsg(fds[1], holderMsg{verb: verbBusy}, -1, 0)
+			unix.Close(fds[1])
+		}()
+		m, _, err := recvHolderMsg(fds[0], unix.MSG_DONTWAIT)
+		for err == unix.EAGAIN {
+			m, _, err = recvHolderMsg(fds[0], unix.MSG_DONTWAIT)
+		}
+		unix.Close(fds[0])
+		if serr := <-sent; serr != nil {
+			t.Fatal(serr)
+		}
+		switch {
+		case err == io.EOF:
+			lost++
+		case err != nil || m.verb != verbBusy:
+			t.Fatalf("got %+v, %v; want busy", m, err)
+		}
+	}
+	if lost != 0 {
+		t.Errorf("%d of %d last messages lost to a premature end of file", lost, rounds)
+	}
 }

@@ -453,7 +453,11 @@ func TestOpenHolderAfterAHandOverCutShort(t *testing.T) {
 	fake := make(chan error, 1)
 	go func() {
 		p := []unix.PollFd{{Fd: int32(l), Events: unix.POLLIN}}
-		unix.Poll(p, int(holderTimeout.Milliseconds()))
+		for {
+			if _, err := unix.Poll(p, int(holderTimeout.Milliseconds())); err != unix.EINTR {
+				break
+			}
+		}
 		c, _, err := unix.Accept4(l, unix.SOCK_CLOEXEC)
 		unix.Close(l) // its name is free once it is gone
 		if err == nil {
@@ -477,4 +481,34 @@ func TestOpenHolderAfterAHandOverCutShort(t *testing.T) {
 
 	_, got, _ = takeOverOK(t, scanDir)
 	checkTaken(t, pipes, got)
+}
+
+// TestHolderKeepsNoInheritedDescriptor: a descriptor svscan inherited
+// without close-on-exec reaches its children, but the holder, which
+// outlives svscan, must not keep it: here a pipe's write end, whose
+// reader would never see end of file.
+func TestHolderKeepsNoInheritedDescriptor(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var st unix.Stat_t
+	unix.Fstat(int(w.Fd()), &st)
+	leaked, _ := unix.Dup(int(w.Fd())) // without close-on-exec
+	w.Close()
+	c := startTestHolder(t, testScanDir(t))
+	unix.Close(leaked)
+
+	dir := "/proc/" + strconv.Itoa(c.pid) + "/fd/"
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipe := "pipe:[" + strconv.FormatUint(st.Ino, 10) + "]"
+	for _, e := range entries {
+		if link, _ := os.Readlink(dir + e.Name()); link == pipe {
+			t.Errorf("the holder keeps the inherited %s as descriptor %s", pipe, e.Name())
+		}
+	}
 }

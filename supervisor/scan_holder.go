@@ -3,7 +3,6 @@ package supervisor
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"sync"
 	"time"
 )
@@ -25,6 +24,7 @@ type holderKeeper struct {
 
 	mu     sync.Mutex
 	holder *holder             // nil while there is none
+	child  bool                // holder is this process's child (not taken over)
 	pipes  map[fileID]*os.File // every log pipe's read end, by main service
 	taken  map[fileID]*os.File // read ends a dead svscan's holder handed over, until paired
 	closed sync.Once
@@ -90,7 +90,7 @@ func (k *holderKeeper) hold(main fileID, r *os.File) {
 			k.report(err)
 			return
 		}
-		k.holder = h
+		k.holder, k.child = h, true
 	}
 	if k.holder != nil {
 		if err := k.holder.hold(main, r); err != nil {
@@ -130,7 +130,7 @@ func (k *holderKeeper) watch() {
 			if err != nil {
 				k.report(err)
 			}
-			k.holder = h
+			k.holder, k.child = h, h != nil
 			for main, r := range k.pipes {
 				if h != nil {
 					h.hold(main, r)
@@ -161,24 +161,13 @@ func (k *holderKeeper) close() {
 		if k.holder == nil {
 			return
 		}
-		ours := parentOf(k.holder.pid) == os.Getpid()
 		k.holder.bye()
 		k.holder = nil
-		if ours {
+		if k.child {
 			select {
 			case <-k.exits:
 			case <-time.After(holderTimeout):
 			}
 		}
 	})
-}
-
-// parentOf is the parent's pid of process pid (field 4 of /proc/PID/stat),
-// 0 if unknown.
-func parentOf(pid int) int {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0
-	}
-	return int(statField(b, 4))
 }
