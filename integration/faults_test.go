@@ -65,7 +65,9 @@ func newKillTree(t *testing.T, services int, hosted bool, init string) *killTree
 	for i := range services {
 		name := fmt.Sprintf("w%d", i)
 		k.names = append(k.names, name)
-		writeService(t, dir, name, fmt.Sprintf(numberedWriter, name, k.counts), "#!/bin/sh\nexec multilog t s16777215 n100 ./main\n")
+		// n1000: a hosted logger dies with each killed svscan, and each
+		// start archives its current (.u); none may be deleted.
+		writeService(t, dir, name, fmt.Sprintf(numberedWriter, name, k.counts), "#!/bin/sh\nexec multilog t s16777215 n1000 ./main\n")
 		if !hosted {
 			must(t, os.WriteFile(filepath.Join(dir, name, "log", "no-hosting"), nil, 0o644))
 		}
