@@ -16,7 +16,7 @@ build:
 # Everything CI runs: static build, gofmt and vet, unit and integration tests,
 # and the race detector over the packages.
 test: build check race
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 30m ./...
 
 race:
 	$(GO) test -count=1 -race $(UNIT)
