@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -132,7 +133,11 @@ func readHandover(c *net.UnixConn) (*handover, error) {
 	if credErr != nil {
 		return nil, credErr
 	}
-	buf := make([]byte, maxHandover)
+	size, err := peekSize(rc)
+	if err != nil {
+		return nil, err
+	}
+	buf := make([]byte, size)
 	oob := make([]byte, unix.CmsgSpace(handoverFiles*4))
 	n, oobn, flags, _, err := c.ReadMsgUnix(buf, oob)
 	if err != nil {
@@ -152,6 +157,28 @@ func readHandover(c *net.UnixConn) (*handover, error) {
 		return nil, err
 	}
 	return &handover{pid: int(cred.Pid), uid: int(cred.Uid), gid: int(cred.Gid), args: args, env: env, files: files, reply: make(chan bool, 1)}, nil
+}
+
+// peekSize is the size of the request waiting on the connection, at most
+// maxHandover (a larger one is then read truncated, and refused).
+// Requests are a few KiB, and allocating the most for each of a thousand
+// loggers handing over at once would leave svscan that much bigger for
+// good: the Go runtime gives freed memory back to the system slowly.
+func peekSize(rc syscall.RawConn) (int, error) {
+	size := 0
+	var err error
+	readErr := rc.Read(func(fd uintptr) bool {
+		var b [1]byte
+		size, _, err = unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_TRUNC)
+		return err != unix.EAGAIN
+	})
+	if readErr != nil {
+		return 0, readErr
+	}
+	if err != nil {
+		return 0, err
+	}
+	return min(max(size, 1), maxHandover), nil
 }
 
 // receivedFiles are the descriptors of SCM_RIGHTS messages. Package net
