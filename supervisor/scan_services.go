@@ -41,6 +41,7 @@ func (o *osTree) start(k memberKey, name, label string, post func(treeEvent)) er
 		Adopt:       true,
 		WaitLock:    true,
 		Host:        host,
+		controls:    o.controls,
 		Observe:     observer(k, int(m.dir.Fd()), post),
 	})
 	if err != nil {

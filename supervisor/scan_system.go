@@ -25,6 +25,9 @@ type osTree struct {
 	// loggers' handovers (scan_holder.go); both nil without hosting.
 	keeper *holderKeeper
 	host   *LoggerHost
+	// controls reads every member's supervise/control (nil: each reads
+	// its own).
+	controls *controlPoller
 }
 
 // slotFiles is what a slot holds for its life.
@@ -52,6 +55,7 @@ func newOSTree(cfg ScanConfig) *osTree {
 		inotify: make(chan []inotifyEvent),
 		done:    make(chan struct{}),
 	}
+	o.controls, _ = newControlPoller()
 	if cfg.Hosting {
 		o.keeper = newHolderKeeper(dirID(o.dirfd), cfg.Reaper, cfg.Warn)
 		o.host = o.keeper.host

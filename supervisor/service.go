@@ -46,6 +46,9 @@ type Config struct {
 	// left running (recorded in supervise/xstatus, see adopt.go) instead
 	// of starting a second one.
 	Adopt bool
+	// controls, if set, reads supervise/control for this Service along
+	// with the others of the process (controls.go).
+	controls *controlPoller
 	// Host, if set, may take over this service's ./run when it turns out
 	// to be gotools' multilog (hosted.go): svscan sets it for loggers.
 	Host *LoggerHost
@@ -229,8 +232,8 @@ func (s *Service) Run() error {
 		}
 	}
 	if s.files != nil {
-		go s.readControl(s.files.control, s.files.controlPolled)
 		defer s.files.close()
+		defer s.watchControl()() // undone before the files close
 	}
 	timer := time.NewTimer(0)
 	timer.Stop()
@@ -276,6 +279,18 @@ func (s *Service) Run() error {
 		}
 	}
 	return nil
+}
+
+// watchControl starts passing supervise/control to the loop: through the
+// process's control poller if it has one (svscan), else by a goroutine of
+// the Service's own (readControl). The result undoes it.
+func (s *Service) watchControl() (undo func()) {
+	f := s.files.control
+	if p := s.cfg.controls; p != nil && !s.files.controlPolled && p.watch(f, s.control, s.done) == nil {
+		return func() { p.unwatch(f) }
+	}
+	go s.readControl(f, s.files.controlPolled) // ends when the files close
+	return func() {}
 }
 
 // controlPollInterval is how often a control that is not a FIFO is read.
