@@ -175,6 +175,10 @@ func (l *Logger) open() error {
 			break
 		}
 	}
+	// Everything relative to it is open: a host of a thousand loggers
+	// needs the descriptor more than the logger does.
+	unix.Close(l.base)
+	l.base = -1
 	return nil
 }
 

@@ -21,6 +21,12 @@ type LoggerHost struct {
 	// is none, and then nothing is taken.
 	shown func() (pid int, procStart uint64)
 
+	// stdout and stderr are duplicates of this process's descriptors 1
+	// and 2, which most loggers were handed too (a hosted logger uses the
+	// one copy rather than keep a pair of its own: descriptors are what a
+	// large tree runs out of first); nil if they could not be made.
+	stdout, stderr *os.File
+
 	mu     sync.Mutex
 	byPid  map[int]*Service      // loggers' ./run processes that may hand over
 	hosted map[*Service]struct{} // Services whose logger runs here
@@ -47,10 +53,61 @@ func newLoggerHost(r *Reaper, shown func() (int, uint64)) (*LoggerHost, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &LoggerHost{ln: ln, reaper: r, shown: shown, byPid: make(map[int]*Service), hosted: make(map[*Service]struct{})}
+	h := &LoggerHost{ln: ln, reaper: r, shown: shown, byPid: make(map[int]*Service), hosted: make(map[*Service]struct{}),
+		stdout: dupFile(1), stderr: dupFile(2)}
 	go h.serve()
 	return h, nil
 }
+
+// dupFile is a close-on-exec duplicate of descriptor fd, nil if it cannot
+// be made.
+func dupFile(fd int) *os.File {
+	d, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3)
+	if err != nil {
+		return nil
+	}
+	return os.NewFile(uintptr(d), "standard descriptor")
+}
+
+// shared returns the host's own copy of f's open file (stdout or
+// stderr) and closes f, when f is that very open file (kcmp(2), so that
+// offsets and flags are the same too); else f.
+func (h *LoggerHost) shared(f *os.File) (file *os.File, owned bool) {
+	for _, own := range []*os.File{h.stdout, h.stderr} {
+		if own != nil && sameOpenFile(f, own) {
+			f.Close()
+			return own, false
+		}
+	}
+	return f, true
+}
+
+// sameOpenFile reports whether a and b are descriptors of one open file
+// description; false where kcmp(2) is not allowed.
+func sameOpenFile(a, b *os.File) bool {
+	fa, fb := rawFd(a), rawFd(b)
+	if fa < 0 || fb < 0 {
+		return false
+	}
+	pid := uintptr(os.Getpid())
+	r, _, errno := unix.Syscall6(unix.SYS_KCMP, pid, pid, kcmpFile, uintptr(fa), uintptr(fb), 0)
+	return errno == 0 && r == 0
+}
+
+// rawFd is f's descriptor, without the switch to blocking mode of Fd;
+// -1 if f is closed.
+func rawFd(f *os.File) int {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	fd := -1
+	rc.Control(func(d uintptr) { fd = int(d) })
+	return fd
+}
+
+// kcmpFile is kcmp(2)'s KCMP_FILE.
+const kcmpFile = 0
 
 // close stops taking handovers; hosted loggers go on.
 func (h *LoggerHost) close() { h.ln.Close() }

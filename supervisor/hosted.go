@@ -23,7 +23,8 @@ import (
 // Service's exit channel as an Exit with the pid svstat shows.
 type hostedLogger struct {
 	pid    int // what the Service's status names (the holder's pid)
-	files  []*os.File
+	files  []*os.File // 0, 1, 2 and the working directory, as handed over
+	owned  []*os.File // those to close at the end (not the host's shared ones)
 	args   []string
 	env    []string
 	as     privdrop.FSSwitch
@@ -44,7 +45,7 @@ var errNotHostable = errors.New("not hostable")
 // newHostedLogger checks a request against what the kernel says of its
 // process and makes the logger; it does not start it. pid is what the
 // Service will show.
-func newHostedLogger(req *handover, pid int, r *Reaper) (*hostedLogger, error) {
+func newHostedLogger(req *handover, pid int, host *LoggerHost) (*hostedLogger, error) {
 	if !ownProc() {
 		return nil, errNotHostable // /proc/PID would be another process
 	}
@@ -63,7 +64,16 @@ func newHostedLogger(req *handover, pid int, r *Reaper) (*hostedLogger, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &hostedLogger{pid: pid, files: req.files, args: req.args, env: req.env, as: as, reaper: r, limits: limits}
+	h := &hostedLogger{pid: pid, files: req.files, args: req.args, env: req.env, as: as, reaper: host.reaper, limits: limits}
+	for i, f := range h.files {
+		owned := true
+		if i == 1 || i == 2 {
+			h.files[i], owned = host.shared(f)
+		}
+		if owned && i != 3 {
+			h.owned = append(h.owned, h.files[i])
+		}
+	}
 	self, _ := unix.Getgroups()
 	slices.Sort(self)
 	if req.uid != unix.Geteuid() || req.gid != unix.Getegid() || !slices.Equal(groups, self) {
@@ -79,7 +89,7 @@ func newHostedLogger(req *handover, pid int, r *Reaper) (*hostedLogger, error) {
 // run opens and runs the logger as the multilog process would have, and
 // returns how that process would have ended.
 func (h *hostedLogger) run() syscall.WaitStatus {
-	defer closeFiles(h.files)
+	defer closeFiles(h.owned)
 	script := logger.ParseScript(h.args)
 	var stdout *logger.QuietPipe
 	if slices.ContainsFunc(script.Actions, func(a logger.Action) bool { return a.Kind == logger.Stdout }) {
@@ -110,6 +120,8 @@ func (h *hostedLogger) run() syscall.WaitStatus {
 	if asErr := h.as.Do(func() { l, err = logger.Open(cfg) }); asErr != nil {
 		err = asErr
 	}
+	h.files[3].Close() // the logger has its own
+	h.files[3] = nil
 	if err != nil {
 		h.print(message.Fatal, err)
 		return exitStatus(111)

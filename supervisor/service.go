@@ -427,13 +427,14 @@ func (s *Service) offer(req *handover) bool {
 func (s *Service) takeHandover(req *handover) {
 	ok := s.m.phase == phaseUp && s.m.pid == req.pid && !s.m.hosted && s.hosted == nil &&
 		!s.exists(noHostingFile) && sameFile(req.files[0], s.cfg.Stdin)
-	var h *hostedLogger
+	pid, procStart := 0, uint64(0)
 	if ok {
-		pid, procStart := s.cfg.Host.shown()
-		var err error
-		if h, err = newHostedLogger(req, pid, s.cfg.Reaper); err != nil || pid == 0 {
-			ok = false
-		} else {
+		pid, procStart = s.cfg.Host.shown()
+		ok = pid != 0
+	}
+	if ok {
+		h, err := newHostedLogger(req, pid, s.cfg.Host)
+		if ok = err == nil; ok {
 			s.hosted = h
 			s.cfg.Host.hosting(s, true)
 			go func() { s.exits <- Exit{Pid: h.pid, Status: h.run()} }()
