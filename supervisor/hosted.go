@@ -22,7 +22,7 @@ import (
 // they would reach a multilog process, and its end arrives on the
 // Service's exit channel as an Exit with the pid svstat shows.
 type hostedLogger struct {
-	pid    int // what the Service's status names (the holder's pid)
+	pid    int        // what the Service's status names (the holder's pid)
 	files  []*os.File // 0, 1, 2 and the working directory, as handed over
 	owned  []*os.File // those to close at the end (not the host's shared ones)
 	args   []string
