@@ -46,9 +46,15 @@ func TestFinishGetsExitCodeAndRunsBeforeRestart(t *testing.T) {
 	if got := svstat(t, parent); got != "sv: down N seconds, normally up, want up\n" {
 		t.Errorf("svstat while finishing: %q", got)
 	}
-	if got := readLines(t, filepath.Join(parent, "sv/log")); !cmp.Equal(got, []string{"run", "finish", "3", "0"}) {
-		t.Errorf("log %q: ./run restarted before ./finish ended", got)
-	}
+	// The record comes before ./finish runs (the start barrier): wait
+	// for its line, which must come before any second ./run.
+	waitFor(t, patience, "./finish's line", func() (bool, error) {
+		got := readLines(t, filepath.Join(parent, "sv/log"))
+		if len(got) > 4 || len(got) == 4 && !cmp.Equal(got, []string{"run", "finish", "3", "0"}) {
+			t.Fatalf("log %q: ./run restarted before ./finish ended", got)
+		}
+		return len(got) == 4, nil
+	})
 	// The 5 s time limit kills the lingering ./finish; then ./run restarts.
 	start := time.Now()
 	os.Remove(filepath.Join(parent, "sv/hold"))
