@@ -291,6 +291,7 @@ func forgeHandover(svscanPid int) (string, error) {
 // what ./finish was told, whether current was rotated.
 func TestHostedLoggerSvcLetters(t *testing.T) {
 	requireRoot(t)
+	requireDebian(t, "svstat")
 	for _, svc := range []string{binDir, debianBin} {
 		if svc == debianBin {
 			requireDebian(t, "svc")
@@ -398,8 +399,10 @@ func svcLetters(t *testing.T, bin string, hosted bool) []string {
 			up()
 		}
 		ends := strings.Split(strings.TrimSpace(finishes()), "\n")
-		transcript = append(transcript, fmt.Sprintf("svc %s: %s; finish %q", step.letters,
-			normaliseSvstat(svstatLine(t, cmd{}, dir, "w/log")), ends[len(ends)-1]))
+		// Debian's svstat reads the same status as gotools'.
+		debianSvstat := strings.TrimSuffix((cmd{Dir: dir, Bin: debianBin}).run(t, "svstat", "w/log").Stdout, "\n")
+		transcript = append(transcript, fmt.Sprintf("svc %s: %s (Debian's svstat: %s); finish %q", step.letters,
+			normaliseSvstat(svstatLine(t, cmd{}, dir, "w/log")), normaliseSvstat(debianSvstat), ends[len(ends)-1]))
 	}
 	return transcript
 }
