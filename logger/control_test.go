@@ -359,11 +359,7 @@ func TestStopLeavesInputInThePipe(t *testing.T) {
 // fails is retried after each pause, but not while the logger is stopped,
 // however long; once continued, it retries at once.
 func TestStoppedLoggerDoesNotRetry(t *testing.T) {
-	full, err := unix.Open("/dev/full", unix.O_WRONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Skipf("no /dev/full: %v", err)
-	}
-	defer unix.Close(full)
+	full := devFull(t)
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t)
 		start := time.Now()

@@ -144,16 +144,24 @@ func TestProcessorPausesBetweenTries(t *testing.T) {
 	})
 }
 
+// devFull is /dev/full open for writing (every write fails with ENOSPC),
+// closed at the end of the test; the test is skipped without it.
+func devFull(t *testing.T) int {
+	t.Helper()
+	full, err := unix.Open("/dev/full", unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Skipf("no /dev/full: %v", err)
+	}
+	t.Cleanup(func() { unix.Close(full) })
+	return full
+}
+
 // TestFailedWritesAreRetriedEveryPause makes writes to current fail with
 // ENOSPC (its descriptor is pointed at /dev/full) until the third warning:
 // the write is retried every pause, with 0.76's warning each time, and then
 // every line is in current exactly once.
 func TestFailedWritesAreRetriedEveryPause(t *testing.T) {
-	full, err := unix.Open("/dev/full", unix.O_WRONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Skipf("no /dev/full: %v", err)
-	}
-	defer unix.Close(full)
+	full := devFull(t)
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t)
 		start := time.Now()
@@ -173,7 +181,7 @@ func TestFailedWritesAreRetriedEveryPause(t *testing.T) {
 				}
 			}
 		}
-		l, err = Open(h.config(h.script("DIR:d")))
+		l, err := Open(h.config(h.script("DIR:d")))
 		if err != nil {
 			t.Fatal(err)
 		}
