@@ -3,7 +3,6 @@ package applets
 import (
 	"os"
 	"os/signal"
-	"slices"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -69,7 +68,7 @@ func runMultilog(p *Proc, args []string) error {
 		Env:             p.Env,
 		Warn:            p.Warn,
 		ProcessorError: func(text string, err error) {
-			p.Print(message.Fatal, reason(text, err))
+			p.Print(message.Fatal, message.Reason(text, err))
 		},
 	})
 	if err != nil {
@@ -107,7 +106,7 @@ func runMultilog(p *Proc, args []string) error {
 // its log directories. e and the warnings keep descriptor 2, where a
 // closed pipe kills multilog as it kills 0.76.
 func copyOfStdout(f *os.File, s logger.Script) *os.File {
-	if f == nil || !slices.ContainsFunc(s.Actions, func(a logger.Action) bool { return a.Kind == logger.Stdout }) {
+	if f == nil || !s.CopiesToStdout() {
 		return nil
 	}
 	rc, err := f.SyscallConn()

@@ -2,7 +2,6 @@ package applets
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
 
@@ -57,7 +56,7 @@ func (p *Proc) Usage(synopsis string) error {
 
 // Fatal is NAME: fatal: TEXT[: ERRSTR] with the given exit code. err may be nil.
 func (p *Proc) Fatal(code int, text string, err error) error {
-	return p.Fail(code, reason(text, err))
+	return p.Fail(code, message.Reason(text, err))
 }
 
 // Fail is err as NAME: fatal: ERR, or as err says (a *message.Error: its
@@ -73,7 +72,7 @@ func (p *Proc) Unable(text string, err error) error {
 
 // Warn prints NAME: warning: TEXT[: ERRSTR] and lets the program go on.
 func (p *Proc) Warn(text string, err error) {
-	p.Print(message.Warning, reason(text, err))
+	p.Print(message.Warning, message.Reason(text, err))
 }
 
 // Print prints err as this program does at level (message.Lines), and
@@ -84,14 +83,6 @@ func (p *Proc) Print(level message.Level, err error) {
 
 // Exit ends the applet with a code and no message.
 func Exit(code int) error { return &ExitError{Code: code} }
-
-// reason is TEXT: ERR, or TEXT alone when err is nil.
-func reason(text string, err error) error {
-	if err == nil {
-		return errors.New(text)
-	}
-	return fmt.Errorf("%s: %w", text, err)
-}
 
 // Report turns an applet's result into the text for stderr and the exit code.
 // Unclassified errors become NAME: fatal: ERR with exit 111.

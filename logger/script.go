@@ -1,5 +1,7 @@
 package logger
 
+import "slices"
+
 // Kind is what one per-line script action does.
 type Kind uint8
 
@@ -47,6 +49,12 @@ type Action struct {
 type Script struct {
 	Timestamp bool     // the first argument starts with t
 	Actions   []Action // per-line actions, left to right
+}
+
+// CopiesToStdout reports whether the script has action 1, which copies
+// lines to standard output.
+func (s Script) CopiesToStdout() bool {
+	return slices.ContainsFunc(s.Actions, func(a Action) bool { return a.Kind == Stdout })
 }
 
 // ParseScript reads multilog's arguments as 0.76 does: the first character

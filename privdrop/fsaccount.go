@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -34,14 +35,14 @@ type FSAccount struct {
 // account's ids (it is not root and the account is not its own).
 var ErrNotPermitted = errors.New("cannot take the account's file-system ids")
 
-// FSSwitch runs code as an account (Do); it knows the process's own
-// account, read once.
+// FSSwitch runs code as an account (Do), switching from self, the
+// process's own account (ProcessAccount).
 type FSSwitch struct{ self, to FSAccount }
 
-// SwitchTo is a switch from this process's account to a.
-func SwitchTo(a FSAccount) FSSwitch {
+// To is a switch from self, the process's account, to a.
+func (self FSAccount) To(a FSAccount) FSSwitch {
 	slices.Sort(a.Groups)
-	return FSSwitch{processAccount(), a}
+	return FSSwitch{self, a}
 }
 
 // Do runs f with the account's file-system ids, groups and umask, on a
@@ -73,12 +74,29 @@ func (s FSSwitch) Do(f func()) error {
 // Permitted reports whether Do can take the account: its ids are the
 // process's own, or the process is root.
 func (s FSSwitch) Permitted() bool {
+	return s.self.UID == 0 || s.sameIDs()
+}
+
+// Credential is the account's ids for a child process
+// (syscall.SysProcAttr), nil when they are the process's own.
+func (s FSSwitch) Credential() *syscall.Credential {
+	if s.sameIDs() {
+		return nil
+	}
+	groups := make([]uint32, len(s.to.Groups))
+	for i, g := range s.to.Groups {
+		groups[i] = uint32(g)
+	}
+	return &syscall.Credential{Uid: uint32(s.to.UID), Gid: uint32(s.to.GID), Groups: groups}
+}
+
+func (s FSSwitch) sameIDs() bool {
 	a, self := s.to, s.self
-	return unix.Geteuid() == 0 || a.UID == self.UID && a.GID == self.GID && slices.Equal(a.Groups, self.Groups)
+	return a.UID == self.UID && a.GID == self.GID && slices.Equal(a.Groups, self.Groups)
 }
 
 func (a FSAccount) sameAs(b FSAccount) bool {
-	return a.UID == b.UID && a.GID == b.GID && a.Umask == b.Umask && slices.Equal(a.Groups, b.Groups)
+	return FSSwitch{b, a}.sameIDs() && a.Umask == b.Umask
 }
 
 // enter switches the calling (locked) thread from account from to a.
@@ -111,10 +129,11 @@ func (a FSAccount) enter(from FSAccount) error {
 	return nil
 }
 
-// processAccount is the process's own file-system account: its effective
+// ProcessAccount is the process's own file-system account: its effective
 // ids (what file access uses unless a thread changed its fs ids), groups
-// and umask.
-func processAccount() FSAccount {
+// and umask. It reads /proc: read it once and switch from it to each
+// account (To).
+func ProcessAccount() FSAccount {
 	groups, _ := unix.Getgroups()
 	slices.Sort(groups)
 	return FSAccount{UID: unix.Geteuid(), GID: unix.Getegid(), Groups: groups, Umask: processUmask()}

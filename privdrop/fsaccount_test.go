@@ -30,7 +30,7 @@ func TestFSSwitch(t *testing.T) {
 		must(err)
 		unix.Close(fd)
 	}
-	s := SwitchTo(FSAccount{UID: 65534, GID: 65533, Groups: []int{65532}, Umask: 0o27})
+	s := ProcessAccount().To(FSAccount{UID: 65534, GID: 65533, Groups: []int{65532}, Umask: 0o27})
 	if !s.Permitted() {
 		t.Fatal("root may not switch")
 	}

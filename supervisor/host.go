@@ -7,6 +7,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"gotools/privdrop"
 )
 
 // LoggerHost takes the handovers of one svscan's loggers (handover.go):
@@ -26,6 +28,10 @@ type LoggerHost struct {
 	// one copy rather than keep a pair of its own: descriptors are what a
 	// large tree runs out of first); nil if they could not be made.
 	stdout, stderr *os.File
+	// self is this process's own account, from which a hosted logger's
+	// file operations switch to its account's (read once: svscan's ids,
+	// groups and umask do not change).
+	self privdrop.FSAccount
 
 	mu     sync.Mutex
 	byPid  map[int]*Service      // loggers' ./run processes that may hand over
@@ -54,7 +60,7 @@ func newLoggerHost(r *Reaper, shown func() (int, uint64)) (*LoggerHost, error) {
 		return nil, err
 	}
 	h := &LoggerHost{ln: ln, reaper: r, shown: shown, byPid: make(map[int]*Service), hosted: make(map[*Service]struct{}),
-		stdout: dupFile(1), stderr: dupFile(2)}
+		stdout: dupFile(1), stderr: dupFile(2), self: privdrop.ProcessAccount()}
 	go h.serve()
 	return h, nil
 }

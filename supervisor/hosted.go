@@ -2,14 +2,10 @@ package supervisor
 
 import (
 	"errors"
-	"fmt"
 	"os"
-	"slices"
 	"strconv"
 	"sync"
 	"syscall"
-
-	"golang.org/x/sys/unix"
 
 	"gotools/applets/message"
 	"gotools/logger"
@@ -29,7 +25,6 @@ type hostedLogger struct {
 	env    []string
 	as     privdrop.FSSwitch
 	limits []privdrop.ProcessLimit
-	cred   *syscall.Credential // the account's, for processors; nil if ours
 	reaper *Reaper
 
 	mu      sync.Mutex
@@ -53,7 +48,7 @@ func newHostedLogger(req *handover, pid int, host *LoggerHost) (*hostedLogger, e
 	if err != nil {
 		return nil, err
 	}
-	as := privdrop.SwitchTo(privdrop.FSAccount{UID: req.uid, GID: req.gid, Groups: groups, Umask: 0o22})
+	as := host.self.To(privdrop.FSAccount{UID: req.uid, GID: req.gid, Groups: groups, Umask: 0o22})
 	if !as.Permitted() {
 		return nil, errNotHostable
 	}
@@ -74,15 +69,6 @@ func newHostedLogger(req *handover, pid int, host *LoggerHost) (*hostedLogger, e
 			h.owned = append(h.owned, h.files[i])
 		}
 	}
-	self, _ := unix.Getgroups()
-	slices.Sort(self)
-	if req.uid != unix.Geteuid() || req.gid != unix.Getegid() || !slices.Equal(groups, self) {
-		g := make([]uint32, len(groups))
-		for i, v := range groups {
-			g[i] = uint32(v)
-		}
-		h.cred = &syscall.Credential{Uid: uint32(req.uid), Gid: uint32(req.gid), Groups: g}
-	}
 	return h, nil
 }
 
@@ -91,12 +77,6 @@ func newHostedLogger(req *handover, pid int, host *LoggerHost) (*hostedLogger, e
 func (h *hostedLogger) run() syscall.WaitStatus {
 	defer closeFiles(h.owned)
 	script := logger.ParseScript(h.args)
-	var stdout *logger.QuietPipe
-	if slices.ContainsFunc(script.Actions, func(a logger.Action) bool { return a.Kind == logger.Stdout }) {
-		// Never descriptor 1 here: a reader gone costs the copies, not
-		// the logger, as in the process (applets/multilog.go).
-		stdout = &logger.QuietPipe{File: h.files[1]}
-	}
 	cfg := logger.Config{
 		Script:          script,
 		Stderr:          stderrWriter{h},
@@ -104,16 +84,18 @@ func (h *hostedLogger) run() syscall.WaitStatus {
 		Env:             h.env,
 		Base:            h.files[3],
 		Warn: func(text string, err error) {
-			h.print(message.Warning, reason(text, err))
+			h.print(message.Warning, message.Reason(text, err))
 		},
 		ProcessorError: func(text string, err error) {
-			h.print(message.Fatal, reason(text, err))
+			h.print(message.Fatal, message.Reason(text, err))
 		},
 		AsAccount:      h.asAccount,
 		StartProcessor: h.startProcessor,
 	}
-	if stdout != nil {
-		cfg.Stdout = stdout
+	if script.CopiesToStdout() {
+		// Never descriptor 1 here: a reader gone costs the copies, not
+		// the logger, as in the process (applets/multilog.go).
+		cfg.Stdout = logger.QuietPipe{File: h.files[1]}
 	}
 	var l *logger.Logger
 	var err error
@@ -140,13 +122,6 @@ func (h *hostedLogger) run() syscall.WaitStatus {
 // exitStatus is the wait status of an exit with code.
 func exitStatus(code int) syscall.WaitStatus { return syscall.WaitStatus(code << 8) }
 
-func reason(text string, err error) error {
-	if err == nil {
-		return errors.New(text)
-	}
-	return fmt.Errorf("%s: %w", text, err)
-}
-
 // print writes a message to the logger's stderr as multilog prints it.
 func (h *hostedLogger) print(level message.Level, err error) {
 	h.files[2].WriteString(message.Lines("multilog", level, err))
@@ -169,7 +144,7 @@ func (w stderrWriter) Write(p []byte) (int, error) {
 // as if killed.
 func (h *hostedLogger) asAccount(f func()) {
 	if err := h.as.Do(f); err != nil {
-		h.print(message.Warning, reason("unable to take the account of the logger", err))
+		h.print(message.Warning, message.Reason("unable to take the account of the logger", err))
 		h.signal(syscall.SIGKILL)
 	}
 }
@@ -257,14 +232,8 @@ func (h *hostedLogger) startProcessor(dirfd int, argv []string, files []*os.File
 	attr := &syscall.ProcAttr{
 		Dir:   "/proc/self/fd/" + strconv.Itoa(dirfd),
 		Env:   h.env,
-		Files: make([]uintptr, len(files)),
-		Sys:   &syscall.SysProcAttr{Credential: h.cred},
-	}
-	for i, f := range files {
-		attr.Files[i] = closedFd
-		if f != nil {
-			attr.Files[i] = f.Fd()
-		}
+		Files: childFiles(files),
+		Sys:   &syscall.SysProcAttr{Credential: h.as.Credential()},
 	}
 	exits := make(chan Exit, 1)
 	var held *heldChild

@@ -32,14 +32,8 @@ func (o *osTree) startCommand() (int, <-chan Exit, error) {
 	c := o.cfg.Command
 	attr := &syscall.ProcAttr{
 		Env:   o.cfg.Env,
-		Files: make([]uintptr, 3),
+		Files: childFiles([]*os.File{c.Stdin, o.cfg.Stdout, o.cfg.Stderr}),
 		Sys:   &syscall.SysProcAttr{Setpgid: true},
-	}
-	for i, file := range []*os.File{c.Stdin, o.cfg.Stdout, o.cfg.Stderr} {
-		attr.Files[i] = closedFd
-		if file != nil {
-			attr.Files[i] = file.Fd()
-		}
 	}
 	if tty, ok := foregroundTerminal(c.Stdin); ok {
 		attr.Sys.Foreground, attr.Sys.Ctty = true, tty

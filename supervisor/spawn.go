@@ -58,14 +58,8 @@ func (f *forkSpawner) start(prog string, args ...string) (int, uint64, error) {
 		// to change (svscan runs many services).
 		Dir:   "/proc/self/fd/" + strconv.Itoa(f.dirfd),
 		Env:   f.env,
-		Files: make([]uintptr, 3),
+		Files: childFiles(f.stdio[:]),
 		Sys:   &syscall.SysProcAttr{Setsid: !f.exists("no-setsid")},
-	}
-	for i, file := range f.stdio {
-		attr.Files[i] = closedFd
-		if file != nil {
-			attr.Files[i] = file.Fd() // also switches it to blocking mode, as a child expects
-		}
 	}
 	var notifyW *os.File
 	if prog == runProg {
@@ -105,6 +99,20 @@ func (f *forkSpawner) release(pid int) error {
 
 // closedFd in ProcAttr.Files makes the child's descriptor closed.
 const closedFd = ^uintptr(0)
+
+// childFiles is ProcAttr.Files for files: files[i] becomes the child's
+// descriptor i, nil ones are closed. Fd also switches each to blocking
+// mode, as a child expects.
+func childFiles(files []*os.File) []uintptr {
+	fds := make([]uintptr, len(files))
+	for i, f := range files {
+		fds[i] = closedFd
+		if f != nil {
+			fds[i] = f.Fd()
+		}
+	}
+	return fds
+}
 
 const (
 	runProg    = "./run"

@@ -8,7 +8,10 @@
 // the applets print every message through Lines. It prints nothing itself.
 package message
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Level is how a message is printed.
 type Level int
@@ -59,6 +62,15 @@ func Of(program string, level Level, err error) *Error {
 		c.Program = program
 	}
 	return &c
+}
+
+// Reason is TEXT, or TEXT: ERR when err is not nil: the body of
+// daemontools' "unable to ..." messages.
+func Reason(text string, err error) error {
+	if err == nil {
+		return errors.New(text)
+	}
+	return fmt.Errorf("%s: %w", text, err)
 }
 
 // Lines words err as program prints it at level (Of), with Errstr's
