@@ -85,15 +85,24 @@ func (k *holderKeeper) hold(main fileID, r *os.File) {
 	defer k.mu.Unlock()
 	k.pipes[main] = r
 	if k.holder == nil {
-		h, err := startHolder(k.reaper, k.scanDir, k.exits)
-		if err != nil {
-			k.report(err)
-			return
-		}
-		k.holder, k.child = h, true
+		k.startLocked() // and it holds r with the others
+		return
 	}
-	if k.holder != nil {
-		if err := k.holder.hold(main, r); err != nil {
+	if err := k.holder.hold(main, r); err != nil {
+		k.report(err)
+	}
+}
+
+// startLocked starts a holder and gives it every pipe; k.mu is held.
+func (k *holderKeeper) startLocked() {
+	h, err := startHolder(k.reaper, k.scanDir, k.exits)
+	if err != nil {
+		k.report(err)
+		return
+	}
+	k.holder, k.child = h, true
+	for main, r := range k.pipes {
+		if err := h.hold(main, r); err != nil {
 			k.report(err)
 		}
 	}
@@ -110,35 +119,29 @@ func (k *holderKeeper) drop(main fileID) {
 	}
 }
 
-// watch replaces the holder whenever it dies.
+// watch replaces the holder whenever it dies. Other exits on k.exits
+// (a holder that failed to start, killed by startHolder) are not its.
 func (k *holderKeeper) watch() {
 	for {
+		var ex Exit
 		select {
-		case <-k.exits:
+		case ex = <-k.exits:
 		case <-k.done:
 			return
 		}
 		k.mu.Lock()
-		var lost int
-		if k.holder != nil {
-			lost = k.holder.pid
-			k.holder.conn.Close()
-			k.holder = nil
+		if k.holder == nil || ex.Pid != k.holder.pid {
+			k.mu.Unlock()
+			continue
 		}
+		lost := k.holder.pid
+		k.holder.conn.Close()
+		k.holder = nil
 		if len(k.pipes) > 0 {
-			h, err := startHolder(k.reaper, k.scanDir, k.exits)
-			if err != nil {
-				k.report(err)
-			}
-			k.holder, k.child = h, h != nil
-			for main, r := range k.pipes {
-				if h != nil {
-					h.hold(main, r)
-				}
-			}
+			k.startLocked()
 		}
 		k.mu.Unlock()
-		if k.host != nil && lost != 0 {
+		if k.host != nil {
 			k.host.holderLost(lost)
 		}
 	}
